@@ -1,0 +1,82 @@
+"""In-memory unit of work: serialized, copy-on-write transactions over an InMemoryStore."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+from b2adapters.memory import iam, platform
+from b2adapters.memory.store import InMemoryStore
+from b2core.shared import ids
+
+if TYPE_CHECKING:
+    from b2core.iam import ports as iam_ports
+    from b2core.platform import ports as platform_ports
+
+
+class InMemoryTransaction:
+    """One transaction. Tables are copied on first touch; commit publishes the copies.
+
+    Do not open a second transaction on the same store inside this one: the store's lock is
+    held until this one ends.
+    """
+
+    def __init__(self, store: InMemoryStore, tenant_id: ids.TenantId | None) -> None:
+        self._store = store
+        self.tenant_id = tenant_id
+        self._staged: dict[str, dict[Any, Any]] = {}
+
+    async def __aenter__(self) -> Self:
+        await self._store.lock.acquire()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._staged.clear()
+        self._store.lock.release()
+
+    def table(self, name: str) -> dict[Any, Any]:
+        """The transaction's private copy of table ``name``."""
+        if name not in self._staged:
+            self._staged[name] = dict(self._store.tables.get(name, {}))
+        return self._staged[name]
+
+    async def commit(self) -> None:
+        self._store.tables.update(self._staged)
+        self._staged = {}
+
+    async def rollback(self) -> None:
+        self._staged = {}
+
+    # Repositories. Tenant-bound transactions only offer tenant-scoped ones.
+    @property
+    def users(self) -> iam.InMemoryPlatformUserRepository:
+        return iam.InMemoryPlatformUserRepository(self)
+
+    @property
+    def settings(self) -> platform.InMemorySettingsRepository:
+        return platform.InMemorySettingsRepository(self)
+
+
+class InMemoryUnitOfWork:
+    """Opens in-memory transactions on one shared store."""
+
+    def __init__(self, store: InMemoryStore | None = None) -> None:
+        self.store = store or InMemoryStore()
+
+    def tenant(self, tenant_id: ids.TenantId) -> InMemoryTransaction:
+        """A transaction whose repositories see only ``tenant_id``'s rows."""
+        return InMemoryTransaction(self.store, tenant_id)
+
+    def platform(self) -> InMemoryTransaction:
+        """A platform-wide transaction."""
+        return InMemoryTransaction(self.store, None)
+
+
+if TYPE_CHECKING:
+    _iam: type[iam_ports.IamUoW] = InMemoryUnitOfWork
+    _platform: type[platform_ports.PlatformUoW] = InMemoryUnitOfWork

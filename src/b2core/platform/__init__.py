@@ -1,0 +1,1 @@
+"""Platform: system and growth settings, audit, email and secrets."""

@@ -1,0 +1,1 @@
+"""Shared kernel: ids, money, time, errors, pagination and the unit of work."""

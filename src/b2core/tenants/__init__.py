@@ -1,0 +1,1 @@
+"""Tenants: the businesses that use b2, their profile and their lifecycle."""

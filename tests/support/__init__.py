@@ -1,0 +1,1 @@
+"""Test support: real-service fixtures and helpers shared by the suites."""
