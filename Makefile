@@ -19,12 +19,13 @@ run: $(STAMP)
 test: lint typecheck arch pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests examples benchmarks noxfile.py
-	$(BIN)/ruff format --check src tests examples benchmarks noxfile.py
+	$(BIN)/ruff check src tests examples benchmarks tools noxfile.py
+	$(BIN)/ruff format --check src tests examples benchmarks tools noxfile.py
+	$(BIN)/python tools/check_docs.py
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix src tests examples benchmarks noxfile.py
-	$(BIN)/ruff format src tests examples benchmarks noxfile.py
+	$(BIN)/ruff check --fix src tests examples benchmarks tools noxfile.py
+	$(BIN)/ruff format src tests examples benchmarks tools noxfile.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

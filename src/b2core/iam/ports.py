@@ -1,12 +1,18 @@
-"""Ports of the iam context: password hashing and user persistence."""
+"""Ports of the iam context: hashing, tokens, revocations, lockout and user persistence."""
 
 from __future__ import annotations
 
+import enum
 from contextlib import AbstractAsyncContextManager
+from datetime import datetime, timedelta
 from typing import Protocol
 
-from b2core.iam import model
-from b2core.shared import ids, uow
+import attrs
+
+from b2core.iam import model, tokens
+from b2core.platform import ports as platform_ports
+from b2core.shared import audit, ids, pagination, uow
+from b2core.tenants import ports as tenant_ports
 
 
 class PasswordHasher(Protocol):
@@ -18,6 +24,101 @@ class PasswordHasher(Protocol):
 
     async def verify(self, password: str, hashed: str) -> bool:
         """Tell whether ``password`` matches ``hashed``; never raises on a malformed hash."""
+        ...
+
+    async def verify_decoy(self, password: str) -> bool:
+        """Spend the time of one real verification and return False (no such user)."""
+        ...
+
+
+class TokenCodec(Protocol):
+    """Signs and checks tokens. ``decode`` raises ``Unauthenticated`` for any bad token."""
+
+    def encode(self, claims: tokens.Claims) -> str:
+        """Serialize and sign ``claims``."""
+        ...
+
+    def decode(self, token: str, expected: tokens.TokenType) -> tokens.Claims:
+        """Verify signature, algorithm, issuer, audience, times and type; return the claims."""
+        ...
+
+
+class TokenRevocations(Protocol):
+    """Revoked tokens, families and 'sessions ended' marks. Every entry expires by itself."""
+
+    async def revoke(self, jti: str, ttl: timedelta) -> None:
+        """Refuse the token ``jti`` for the rest of its life (``ttl``)."""
+        ...
+
+    async def revoke_family(self, family: str, ttl: timedelta) -> None:
+        """Refuse every token of the login family ``family``."""
+        ...
+
+    async def end_sessions(self, subject: str, at: datetime, ttl: timedelta) -> None:
+        """Refuse tokens of ``subject`` ("user:<id>" or "tenant:<id>") issued before ``at``."""
+        ...
+
+    async def is_revoked(self, claims: tokens.Claims) -> bool:
+        """One round trip: token, family, user and tenant marks."""
+        ...
+
+    async def consume_refresh(self, jti: str, ttl: timedelta) -> bool:
+        """Mark refresh token ``jti`` used; True only for the first caller, ever."""
+        ...
+
+
+class LockState(enum.StrEnum):
+    """What the throttle says about one login attempt."""
+
+    ALLOWED = "allowed"
+    LOCKED = "locked"
+
+
+@attrs.frozen
+class ThrottleDecision:
+    """Whether the password may be checked now, and when to try again if not."""
+
+    state: LockState
+    retry_after: int = 0  # seconds
+
+
+class LoginThrottle(Protocol):
+    """Account lockout. ``attempt`` counts BEFORE the password check, atomically, with expiry."""
+
+    async def attempt(self, key: str) -> ThrottleDecision:
+        """Count one attempt; LOCKED once the failures in the window reach the limit."""
+        ...
+
+    async def succeeded(self, key: str) -> None:
+        """Forget the attempts of ``key`` after a correct password."""
+        ...
+
+
+class OneTimeTokens(Protocol):
+    """Single-use secrets (password reset, email verification), stored hashed."""
+
+    async def add(
+        self, kind: str, token_hash: str, user_id: ids.UserId, expires_at: datetime
+    ) -> None:
+        """Store a new token hash for ``user_id``."""
+        ...
+
+    async def consume(self, kind: str, token_hash: str, now: datetime) -> ids.UserId | None:
+        """Use a token once: its user when valid and unused, else None."""
+        ...
+
+
+class UserRepository(Protocol):
+    """The users of one tenant (bound at construction: no tenant id in the calls)."""
+
+    async def get(self, user_id: ids.UserId) -> model.User | None: ...
+
+    async def save(self, user: model.User) -> None: ...
+
+    async def list(self, page: pagination.PageRequest) -> pagination.Page[model.User]: ...
+
+    async def count_admins(self) -> int:
+        """Active TENANT_ADMINs of the tenant (the last one may not be removed)."""
         ...
 
 
@@ -36,15 +137,56 @@ class PlatformUserRepository(Protocol):
         """Store a new user; False (and nothing stored) when the email is already taken."""
         ...
 
+    async def save(self, user: model.User) -> None:
+        """Store the new state of an existing user."""
+        ...
+
 
 class IamPlatformTx(uow.Transaction, Protocol):
-    """A platform-wide transaction of the iam context."""
+    """The narrowest platform transaction: users only (bootstrap)."""
 
     @property
     def users(self) -> PlatformUserRepository: ...
 
 
 class IamUoW(Protocol):
-    """Opens iam transactions."""
+    """Opens the narrow platform transaction used by bootstrap."""
 
     def platform(self) -> AbstractAsyncContextManager[IamPlatformTx]: ...
+
+
+class AccountsTx(uow.Transaction, Protocol):
+    """A platform-wide transaction for sign-up, login and tenant administration."""
+
+    @property
+    def users(self) -> PlatformUserRepository: ...
+
+    @property
+    def tenants(self) -> tenant_ports.TenantRepository: ...
+
+    @property
+    def settings(self) -> platform_ports.SettingsRepository: ...
+
+    @property
+    def one_time_tokens(self) -> OneTimeTokens: ...
+
+    @property
+    def audit(self) -> audit.AuditLog: ...
+
+
+class TeamTx(uow.Transaction, Protocol):
+    """A transaction bound to one tenant, for managing its team."""
+
+    @property
+    def team(self) -> UserRepository: ...
+
+    @property
+    def audit(self) -> audit.AuditLog: ...
+
+
+class AccountsUoW(Protocol):
+    """Opens account and team transactions."""
+
+    def platform(self) -> AbstractAsyncContextManager[AccountsTx]: ...
+
+    def tenant(self, tenant_id: ids.TenantId) -> AbstractAsyncContextManager[TeamTx]: ...

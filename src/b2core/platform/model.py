@@ -34,3 +34,12 @@ class GrowthSettings:
     banner_message: str | None = None
     banner_expires_at: datetime | None = None
     updated_at: datetime | None = None
+
+
+@attrs.frozen
+class EmailMessage:
+    """One plain-text email."""
+
+    to: str
+    subject: str
+    text: str

@@ -48,3 +48,11 @@ class PlatformUoW(Protocol):
     """Opens platform transactions."""
 
     def platform(self) -> AbstractAsyncContextManager[PlatformTx]: ...
+
+
+class Mailer(Protocol):
+    """Sends email. Raises ``errors.Unavailable`` when the provider cannot take it now."""
+
+    async def send(self, message: model.EmailMessage) -> None:
+        """Deliver ``message`` (or hand it to the provider)."""
+        ...

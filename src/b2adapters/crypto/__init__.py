@@ -1,0 +1,1 @@
+"""Cryptographic adapters: password hashing, token codecs and field encryption."""
