@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import attrs
 import punq
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
+from b2adapters.crypto.jwt_codec import JwtTokenCodec
 from b2adapters.crypto.passwords import BcryptPasswordHasher
 from b2adapters.dramatiq import broker as dramatiq_broker
+from b2adapters.email.console import ConsoleMailer
+from b2adapters.memory import sessions as memory_sessions
+from b2adapters.memory.uow import InMemoryUnitOfWork
 from b2adapters.redis import connection as redis_connection
 from b2adapters.sql.engine import make_engine
 from b2adapters.sql.uow import SqlUnitOfWork
@@ -24,66 +28,92 @@ from b2core.messagebus import MessageBus
 from b2core.platform import ports as platform_ports
 from b2core.shared import ids, time
 
+MEMORY_DATABASE = "memory://"
+
+# Every port the unit of work object serves (one adapter satisfies all context protocols).
+UOW_PORTS: tuple[Any, ...] = (
+    iam_ports.IamUoW,
+    iam_ports.AccountsUoW,
+    platform_ports.PlatformUoW,
+)
+
+
+@attrs.define
+class Wiring:
+    """What the registration steps share while the container is being built."""
+
+    container: punq.Container
+    config: settings.Settings
+    lifecycle: Lifecycle = attrs.field(factory=Lifecycle)
+    checks: list[Check] = attrs.field(factory=list)
+    redis: Any = None
+
+    def singleton(self, key: Any, factory: Callable[[], Any]) -> None:
+        """Register ``key`` built once, on first use, after overrides are in place."""
+        self.container.register(key, factory=factory, scope=punq.Scope.singleton)
+
 
 def build_container(
     config: settings.Settings, *, overrides: Mapping[Any, Any] | None = None
 ) -> punq.Container:
-    """Wire every port to its adapter as ``config`` says; ``overrides`` win (for tests)."""
-    container = punq.Container()
-    lifecycle = Lifecycle()
-    checks: list[Check] = []
+    """Wire every port to its adapter as ``config`` says; ``overrides`` win (for tests).
+
+    ``database_url="memory://"`` gives a complete in-memory application (embedding, tests).
+    """
+    wiring = Wiring(punq.Container(), config)
+    container = wiring.container
     container.register(settings.Settings, instance=config)
-    container.register(Lifecycle, instance=lifecycle)
+    container.register(Lifecycle, instance=wiring.lifecycle)
     container.register(time.Clock, instance=SystemClock())
     container.register(ids.IdGenerator, instance=Uuid7Generator())
-    _register_database(container, config, lifecycle, checks)
-    _register_redis(container, config, lifecycle, checks)
-    _register_broker(container, config, checks)
-    container.register(iam_ports.PasswordHasher, instance=BcryptPasswordHasher(config.bcrypt_cost))
-    for handler in registry.COMMANDS.values():
-        container.register(handler)
-    for handlers in registry.EVENTS.values():
-        for handler in handlers:
-            container.register(handler)
-    container.register(Readiness, instance=Readiness(tuple(checks)))
-    bus = MessageBus(registry.COMMANDS, registry.EVENTS, resolve=container.resolve)
-    container.register(MessageBus, instance=bus)
+    _register_database(wiring)
+    _register_redis(wiring)
+    _register_security(wiring)
+    _register_broker(wiring)
+    container.register(platform_ports.Mailer, instance=ConsoleMailer())
+    _register_handlers(container)
+    container.register(Readiness, instance=Readiness(tuple(wiring.checks)))
     for key, instance in (overrides or {}).items():
         container.register(key, instance=instance)  # last registration wins in punq
     return container
 
 
-def _register_database(
-    container: punq.Container,
-    config: settings.Settings,
-    lifecycle: Lifecycle,
-    checks: list[Check],
-) -> None:
-    engine = make_engine(config.effective_database_url)
-    uow = SqlUnitOfWork(engine)
-    container.register(AsyncEngine, instance=engine)
-    container.register(SqlUnitOfWork, instance=uow)
-    container.register(iam_ports.IamUoW, instance=uow)
-    container.register(platform_ports.PlatformUoW, instance=uow)
-
-    async def probe() -> None:
-        async with engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-
-    checks.append(Check("database", probe))
-    lifecycle.on_shutdown(engine.dispose)
+def _register_handlers(container: punq.Container) -> None:
+    for service in registry.SERVICES:
+        container.register(service)
+    for handler in registry.COMMANDS.values():
+        container.register(handler)
+    for handlers in registry.EVENTS.values():
+        for handler in handlers:
+            container.register(handler)
+    bus = MessageBus(registry.COMMANDS, registry.EVENTS, resolve=container.resolve)
+    container.register(MessageBus, instance=bus)
 
 
-def _register_redis(
-    container: punq.Container,
-    config: settings.Settings,
-    lifecycle: Lifecycle,
-    checks: list[Check],
-) -> None:
-    if config.redis_url is None:
+def _register_database(wiring: Wiring) -> None:
+    url = wiring.config.effective_database_url
+    if url == MEMORY_DATABASE:
+        uow: Any = InMemoryUnitOfWork()
+    else:
+        engine = make_engine(url)
+        uow = SqlUnitOfWork(engine)
+
+        async def probe() -> None:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+
+        wiring.checks.append(Check("database", probe))
+        wiring.lifecycle.on_shutdown(engine.dispose)
+    wiring.container.register(type(uow), instance=uow)
+    for port in UOW_PORTS:
+        wiring.container.register(port, instance=uow)
+
+
+def _register_redis(wiring: Wiring) -> None:
+    if wiring.config.redis_url is None:
         return
-    client = redis_connection.connect(config.redis_url)
-    container.register(redis_connection.RedisLike, instance=client)
+    client = redis_connection.connect(wiring.config.redis_url)
+    wiring.redis = client
 
     async def probe() -> None:
         await redis_connection.ping(client)
@@ -91,16 +121,57 @@ def _register_redis(
     async def close() -> None:
         await redis_connection.close(client)
 
-    checks.append(Check("redis", probe))
-    lifecycle.on_shutdown(close)
+    wiring.checks.append(Check("redis", probe))
+    wiring.lifecycle.on_shutdown(close)
 
 
-def _register_broker(
-    container: punq.Container, config: settings.Settings, checks: list[Check]
-) -> None:
-    broker = worker_broker.configure(config)
+def _register_security(wiring: Wiring) -> None:
+    config, container = wiring.config, wiring.container
+    container.register(iam_ports.PasswordHasher, instance=BcryptPasswordHasher(config.bcrypt_cost))
+    previous = [s for s in (config.jwt_previous_secrets or "").split(",") if s]
+
+    def clock() -> time.Clock:
+        resolved: time.Clock = container.resolve(time.Clock)
+        return resolved
+
+    wiring.singleton(
+        iam_ports.TokenCodec,
+        lambda: JwtTokenCodec(
+            config.jwt_secret or "",
+            issuer=config.jwt_issuer,
+            audience=config.jwt_audience,
+            clock=clock(),
+            previous=previous,
+        ),
+    )
+
+    if wiring.redis is None:
+        wiring.singleton(
+            iam_ports.TokenRevocations,
+            lambda: memory_sessions.InMemoryTokenRevocations(clock()),
+        )
+        wiring.singleton(
+            iam_ports.LoginThrottle, lambda: memory_sessions.InMemoryLoginThrottle(clock())
+        )
+    else:
+        from b2adapters.redis import sessions as redis_sessions
+        from b2adapters.redis.keys import KeySpace
+
+        keys = KeySpace(config.redis_prefix)
+        container.register(
+            iam_ports.TokenRevocations,
+            instance=redis_sessions.RedisTokenRevocations(wiring.redis, keys),
+        )
+        container.register(
+            iam_ports.LoginThrottle,
+            instance=redis_sessions.RedisLoginThrottle(wiring.redis, keys),
+        )
+
+
+def _register_broker(wiring: Wiring) -> None:
+    broker = worker_broker.configure(wiring.config)
 
     async def probe() -> None:
         await dramatiq_broker.broker_ready(broker)
 
-    checks.append(Check("broker", probe))
+    wiring.checks.append(Check("broker", probe))

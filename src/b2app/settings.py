@@ -18,6 +18,7 @@ MIN_SECRET_LENGTH = 32
 _SECRET_FIELDS = frozenset(
     {
         "jwt_secret",
+        "jwt_previous_secrets",
         "bootstrap_admin_password",
         "llm_api_key",
         "stripe_secret_key",
@@ -75,6 +76,7 @@ class Settings:
     llm_api_key: str | None = None
     llm_model: str | None = None
     jwt_secret: str | None = None
+    jwt_previous_secrets: str | None = None  # comma-separated; still accepted, never signed with
     jwt_issuer: str = "b2"
     jwt_audience: str = "b2-api"
     bcrypt_cost: int = attrs.field(default=10, validator=_between(4, 16))
@@ -96,7 +98,10 @@ class Settings:
 
     @property
     def effective_database_url(self) -> str:
-        """The database URL, defaulting to a SQLite file under ``data_dir``."""
+        """The database URL, defaulting to a SQLite file under ``data_dir``.
+
+        ``memory://`` selects the in-memory adapters (one process, nothing persisted).
+        """
         return self.database_url or f"sqlite+aiosqlite:///{self.data_dir}/b2.db"
 
     def redacted(self) -> dict[str, Any]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import jwt
 
 from b2core.iam import model, tokens
-from b2core.shared import errors, ids
+from b2core.shared import errors, ids, time
 
 if TYPE_CHECKING:
     from b2core.iam import ports
@@ -33,7 +33,14 @@ class JwtTokenCodec:
     """Signs with the current secret; verifies with it or any previous one (by ``kid``)."""
 
     def __init__(
-        self, secret: str, *, issuer: str, audience: str, previous: Sequence[str] = ()
+        self,
+        secret: str,
+        *,
+        issuer: str,
+        audience: str,
+        clock: time.Clock,
+        previous: Sequence[str] = (),
+        leeway: timedelta = timedelta(seconds=5),
     ) -> None:
         for candidate in (secret, *previous):
             if len(candidate) < MIN_SECRET_LENGTH:
@@ -42,6 +49,8 @@ class JwtTokenCodec:
         self._keys = {key_id(s): s for s in (*previous, secret)}
         self._issuer = issuer
         self._audience = audience
+        self._clock = clock
+        self._leeway = leeway
 
     def encode(self, claims: tokens.Claims) -> str:
         payload = {
@@ -74,15 +83,30 @@ class JwtTokenCodec:
                 algorithms=[ALGORITHM],
                 audience=self._audience,
                 issuer=self._issuer,
-                options={"require": _REQUIRED},
+                # Times are checked below against the injected clock, not the host's.
+                options={
+                    "require": _REQUIRED,
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
             )
-        except jwt.ExpiredSignatureError as exc:
-            raise errors.Unauthenticated(
-                "the token has expired", code="auth.token_expired"
-            ) from exc
         except jwt.PyJWTError as exc:
             raise _invalid(type(exc).__name__) from exc
-        return _claims(payload, expected)
+        claims = _claims(payload, expected)
+        self._check_times(claims, payload)
+        return claims
+
+    def _check_times(self, claims: tokens.Claims, payload: dict[str, Any]) -> None:
+        now = self._clock.now()
+        try:
+            not_before = datetime.fromtimestamp(float(payload["nbf"]), UTC)
+        except (TypeError, ValueError) as exc:
+            raise _invalid("bad nbf") from exc
+        if claims.exp <= now - self._leeway:
+            raise errors.Unauthenticated("the token has expired", code="auth.token_expired")
+        if not_before > now + self._leeway or claims.iat > now + self._leeway:
+            raise _invalid("not valid yet")
 
 
 def _claims(payload: dict[str, Any], expected: tokens.TokenType) -> tokens.Claims:

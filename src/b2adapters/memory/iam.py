@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+import attrs
+
 from b2core.iam import model
-from b2core.shared import ids
+from b2core.shared import ids, pagination
 
 if TYPE_CHECKING:
     from b2core.iam import ports
@@ -33,6 +36,75 @@ class InMemoryPlatformUserRepository:
         self._users[user.id] = user
         return True
 
+    async def save(self, user: model.User) -> None:
+        self._users[user.id] = user
+
+
+def _oldest_first(user: model.User) -> tuple[str, str]:
+    return (user.created_at.isoformat(), user.id)
+
+
+class InMemoryTeamRepository:
+    """The users of one tenant; others are invisible through it."""
+
+    def __init__(self, tx: _Tx, tenant_id: ids.TenantId) -> None:
+        self._users: dict[ids.UserId, model.User] = tx.table("users")
+        self._tenant_id = tenant_id
+
+    async def get(self, user_id: ids.UserId) -> model.User | None:
+        user = self._users.get(user_id)
+        return user if user is not None and user.tenant_id == self._tenant_id else None
+
+    async def save(self, user: model.User) -> None:
+        if user.tenant_id != self._tenant_id or await self.get(user.id) is None:
+            raise KeyError("user does not belong to this tenant")
+        self._users[user.id] = user
+
+    async def list(self, page: pagination.PageRequest) -> pagination.Page[model.User]:
+        rows = sorted(
+            (u for u in self._users.values() if u.tenant_id == self._tenant_id), key=_oldest_first
+        )
+        if page.cursor is not None:
+            after = tuple(pagination.decode_cursor(page.cursor, 2))
+            rows = [u for u in rows if _oldest_first(u) > after]
+        return pagination.page_from_rows(rows[: page.limit + 1], page.limit, _oldest_first)
+
+    async def count_admins(self) -> int:
+        return sum(
+            1
+            for u in self._users.values()
+            if u.tenant_id == self._tenant_id and u.active and u.role is model.Role.TENANT_ADMIN
+        )
+
+
+@attrs.frozen
+class _OneTimeToken:
+    kind: str
+    user_id: ids.UserId
+    expires_at: datetime
+    used: bool = False
+
+
+class InMemoryOneTimeTokens:
+    """Hashed single-use tokens."""
+
+    def __init__(self, tx: _Tx) -> None:
+        self._tokens: dict[str, _OneTimeToken] = tx.table("one_time_tokens")
+
+    async def add(
+        self, kind: str, token_hash: str, user_id: ids.UserId, expires_at: datetime
+    ) -> None:
+        self._tokens[token_hash] = _OneTimeToken(kind, user_id, expires_at)
+
+    async def consume(self, kind: str, token_hash: str, now: datetime) -> ids.UserId | None:
+        token = self._tokens.get(token_hash)
+        if token is None or token.kind != kind or token.used or token.expires_at <= now:
+            return None
+        self._tokens[token_hash] = attrs.evolve(token, used=True)
+        return token.user_id
+
 
 if TYPE_CHECKING:
     _: type[ports.PlatformUserRepository] = InMemoryPlatformUserRepository
+    _t: type[ports.UserRepository] = InMemoryTeamRepository
+    _o: type[ports.OneTimeTokens] = InMemoryOneTimeTokens

@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from b2adapters.memory import iam, platform
+from b2adapters.memory import audit, iam, platform, tenants
 from b2adapters.memory.store import InMemoryStore
 from b2core.shared import ids
 
@@ -61,6 +61,27 @@ class InMemoryTransaction:
     def settings(self) -> platform.InMemorySettingsRepository:
         return platform.InMemorySettingsRepository(self)
 
+    @property
+    def tenants(self) -> tenants.InMemoryTenantRepository:
+        return tenants.InMemoryTenantRepository(self)
+
+    @property
+    def one_time_tokens(self) -> iam.InMemoryOneTimeTokens:
+        return iam.InMemoryOneTimeTokens(self)
+
+    @property
+    def audit(self) -> audit.InMemoryAuditLog:
+        return audit.InMemoryAuditLog(self)
+
+    @property
+    def team(self) -> iam.InMemoryTeamRepository:
+        return iam.InMemoryTeamRepository(self, self._require_tenant())
+
+    def _require_tenant(self) -> ids.TenantId:
+        if self.tenant_id is None:
+            raise RuntimeError("tenant-scoped repository used in a platform transaction")
+        return self.tenant_id
+
 
 class InMemoryUnitOfWork:
     """Opens in-memory transactions on one shared store."""
@@ -79,4 +100,5 @@ class InMemoryUnitOfWork:
 
 if TYPE_CHECKING:
     _iam: type[iam_ports.IamUoW] = InMemoryUnitOfWork
+    _accounts: type[iam_ports.AccountsUoW] = InMemoryUnitOfWork
     _platform: type[platform_ports.PlatformUoW] = InMemoryUnitOfWork

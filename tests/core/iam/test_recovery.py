@@ -1,0 +1,74 @@
+"""Password reset and email verification, both behind platform toggles."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from b2core.iam import commands
+from b2core.shared import errors
+from tests.core.iam.helpers import PASSWORD, change_settings, login, principal, register
+
+NEW_PASSWORD = "a brand new passphrase"
+
+
+def _code(app) -> str:
+    match = re.search(r"\n\n(\S+)\n\n", app.mailer.sent[-1].text)
+    assert match, app.mailer.sent[-1].text
+    return match.group(1)
+
+
+async def test_reset_is_off_by_default(app):
+    with pytest.raises(errors.NotConfigured) as off:
+        await app.handle(commands.RequestPasswordReset("owner@shop.example"))
+    assert off.value.code == "feature.disabled"
+
+
+async def test_reset_flow_single_use_and_ends_sessions(app):
+    await change_settings(app, password_reset_enabled=True)
+    await register(app)
+    old = await login(app, "owner@shop.example")
+    await app.handle(commands.RequestPasswordReset("owner@shop.example"))
+    code = _code(app)
+    assert code not in repr(app.container)  # only the hash is stored
+    app.clock.advance(__import__("datetime").timedelta(seconds=1))
+    await app.handle(commands.ResetPassword(code, NEW_PASSWORD))
+    with pytest.raises(errors.InvalidInput):
+        await app.handle(commands.ResetPassword(code, "yet another passphrase"))
+    with pytest.raises(errors.Unauthenticated):
+        await principal(app, old)
+    with pytest.raises(errors.Unauthenticated):
+        await login(app, "owner@shop.example", PASSWORD)
+    assert (await login(app, "owner@shop.example", NEW_PASSWORD)).access_token
+
+
+async def test_reset_answers_the_same_for_unknown_email(app):
+    await change_settings(app, password_reset_enabled=True)
+    before = len(app.mailer.sent)
+    assert await app.handle(commands.RequestPasswordReset("nobody@x.example")) is None
+    assert len(app.mailer.sent) == before
+
+
+async def test_reset_token_expires_after_a_day(app):
+    await change_settings(app, password_reset_enabled=True)
+    await register(app)
+    await app.handle(commands.RequestPasswordReset("owner@shop.example"))
+    app.clock.advance(__import__("datetime").timedelta(hours=24, seconds=1))
+    with pytest.raises(errors.InvalidInput):
+        await app.handle(commands.ResetPassword(_code(app), NEW_PASSWORD))
+
+
+async def test_verification_off_answers_not_configured(app):
+    with pytest.raises(errors.NotConfigured):
+        await app.handle(commands.VerifyEmail("anything"))
+
+
+async def test_verification_on_blocks_login_until_verified(app):
+    await change_settings(app, email_verification_required=True)
+    await register(app)
+    with pytest.raises(errors.Forbidden) as waiting:
+        await login(app, "owner@shop.example")
+    assert waiting.value.code == "auth.email_unverified"
+    await app.handle(commands.VerifyEmail(_code(app)))
+    assert (await login(app, "owner@shop.example")).access_token
