@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import Iterator
 
@@ -37,11 +36,11 @@ def postgres_url() -> Iterator[str]:
 def redis_url() -> Iterator[str]:
     """URL of the real Redis; keys under :func:`redis_prefix` are removed after the run."""
     try:
-        asyncio.run(services.check_redis())
+        services.run_sync(services.check_redis)
     except Exception as exc:
         services.unavailable("Redis", exc)
     yield services.REDIS_URL
-    asyncio.run(services.purge_redis_prefix(services.redis_prefix()))
+    services.run_sync(lambda: services.purge_redis_prefix(services.redis_prefix()))
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,11 @@ Locally a missing service skips the tests that need it, with the reason; with
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import secrets
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -18,6 +21,21 @@ POSTGRES_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("B2_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 RUN_ID = f"{os.getpid()}_{secrets.token_hex(4)}"
+T = TypeVar("T")
+
+
+def run_sync(make: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine to completion on a private event loop in another thread.
+
+    Fixtures may be set up while a test's event loop is already running (an async fixture
+    asking for a sync one), where ``asyncio.run`` would refuse to start.
+    """
+
+    async def runner() -> T:
+        return await make()
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, runner()).result()
 
 
 def services_required() -> bool:
@@ -53,7 +71,7 @@ def create_postgres_database(suffix: str = "") -> str:
     """Create a fresh database for this run and return its SQLAlchemy asyncpg URL."""
     name = f"b2test_{RUN_ID}{suffix}"
     try:
-        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+        run_sync(lambda: _admin(f'CREATE DATABASE "{name}"'))
     except Exception as exc:
         unavailable("PostgreSQL", exc)
     return _with_database(POSTGRES_URL, name, "asyncpg")
@@ -62,7 +80,7 @@ def create_postgres_database(suffix: str = "") -> str:
 def drop_postgres_database(url: str) -> None:
     """Drop a database made by :func:`create_postgres_database`, closing stray sessions."""
     name = urlsplit(url).path.lstrip("/")
-    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    run_sync(lambda: _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def redis_prefix() -> str:

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from b2core.iam import ports, tokens
+from b2core.shared import ids
 
 if TYPE_CHECKING:
     from b2core.shared import time
@@ -44,28 +45,39 @@ class InMemoryTokenRevocations:
     def __init__(self, clock: time.Clock) -> None:
         self._marks = _ExpiringDict(clock)
 
-    async def revoke(self, jti: str, ttl: timedelta) -> None:
+    async def revoke(self, tenant_id: ids.TenantId | None, jti: str, ttl: timedelta) -> None:
         self._marks.put(f"jti:{jti}", True, ttl)
 
-    async def revoke_family(self, family: str, ttl: timedelta) -> None:
+    async def revoke_family(
+        self, tenant_id: ids.TenantId | None, family: str, ttl: timedelta
+    ) -> None:
         self._marks.put(f"fam:{family}", True, ttl)
 
-    async def end_sessions(self, subject: str, at: datetime, ttl: timedelta) -> None:
-        current = self._marks.get(f"nbf:{subject}")
+    async def end_sessions(
+        self,
+        tenant_id: ids.TenantId | None,
+        user_id: ids.UserId | None,
+        at: datetime,
+        ttl: timedelta,
+    ) -> None:
+        key = f"nbf:user:{user_id}" if user_id else f"nbf:tenant:{tenant_id}"
+        current = self._marks.get(key)
         if not isinstance(current, datetime) or current < at:
-            self._marks.put(f"nbf:{subject}", at, ttl)
+            self._marks.put(key, at, ttl)
 
     async def is_revoked(self, claims: tokens.Claims) -> bool:
         if self._marks.get(f"jti:{claims.jti}") or self._marks.get(f"fam:{claims.family}"):
             return True
-        subjects = [f"user:{claims.sub}"] + ([f"tenant:{claims.tid}"] if claims.tid else [])
-        for subject in subjects:
-            mark = self._marks.get(f"nbf:{subject}")
+        keys = [f"nbf:user:{claims.sub}"] + ([f"nbf:tenant:{claims.tid}"] if claims.tid else [])
+        for key in keys:
+            mark = self._marks.get(key)
             if isinstance(mark, datetime) and claims.iat < mark:
                 return True
         return False
 
-    async def consume_refresh(self, jti: str, ttl: timedelta) -> bool:
+    async def consume_refresh(
+        self, tenant_id: ids.TenantId | None, jti: str, ttl: timedelta
+    ) -> bool:
         if self._marks.get(f"used:{jti}"):
             return False
         self._marks.put(f"used:{jti}", True, ttl)

@@ -149,5 +149,5 @@ class ChangeTenantStatusHandler:
             )
             await tx.commit()
         if changed.status is tenant_model.TenantStatus.ARCHIVED:
-            await self.revocations.end_sessions(f"tenant:{tenant.id}", now, tokens.REFRESH_TTL)
+            await self.revocations.end_sessions(tenant.id, None, now, tokens.REFRESH_TTL)
         return changed

@@ -44,25 +44,39 @@ class TokenCodec(Protocol):
 
 
 class TokenRevocations(Protocol):
-    """Revoked tokens, families and 'sessions ended' marks. Every entry expires by itself."""
+    """Revoked tokens, families and 'sessions ended' marks. Every entry expires by itself.
 
-    async def revoke(self, jti: str, ttl: timedelta) -> None:
+    Calls name the tenant (None for platform users) so that an adapter can keep one tenant's
+    marks together (one Redis Cluster slot) and answer ``is_revoked`` in one round trip.
+    """
+
+    async def revoke(self, tenant_id: ids.TenantId | None, jti: str, ttl: timedelta) -> None:
         """Refuse the token ``jti`` for the rest of its life (``ttl``)."""
         ...
 
-    async def revoke_family(self, family: str, ttl: timedelta) -> None:
+    async def revoke_family(
+        self, tenant_id: ids.TenantId | None, family: str, ttl: timedelta
+    ) -> None:
         """Refuse every token of the login family ``family``."""
         ...
 
-    async def end_sessions(self, subject: str, at: datetime, ttl: timedelta) -> None:
-        """Refuse tokens of ``subject`` ("user:<id>" or "tenant:<id>") issued before ``at``."""
+    async def end_sessions(
+        self,
+        tenant_id: ids.TenantId | None,
+        user_id: ids.UserId | None,
+        at: datetime,
+        ttl: timedelta,
+    ) -> None:
+        """Refuse tokens issued before ``at``: of one user, or of the whole tenant (no user)."""
         ...
 
     async def is_revoked(self, claims: tokens.Claims) -> bool:
         """One round trip: token, family, user and tenant marks."""
         ...
 
-    async def consume_refresh(self, jti: str, ttl: timedelta) -> bool:
+    async def consume_refresh(
+        self, tenant_id: ids.TenantId | None, jti: str, ttl: timedelta
+    ) -> bool:
         """Mark refresh token ``jti`` used; True only for the first caller, ever."""
         ...
 

@@ -107,7 +107,7 @@ class ResetPasswordHandler:
                 )
             )
             await tx.commit()
-        await self.revocations.end_sessions(f"user:{user.id}", now, tokens.REFRESH_TTL)
+        await self.revocations.end_sessions(user.tenant_id, user.id, now, tokens.REFRESH_TTL)
 
 
 @attrs.frozen

@@ -100,8 +100,8 @@ class RefreshHandler:
         if await self.revocations.is_revoked(claims):
             raise _refused("auth.token_revoked")
         remaining = max(claims.exp - self.clock.now(), timedelta(seconds=1))
-        if not await self.revocations.consume_refresh(claims.jti, remaining):
-            await self.revocations.revoke_family(claims.family, tokens.REFRESH_TTL)
+        if not await self.revocations.consume_refresh(claims.tid, claims.jti, remaining):
+            await self.revocations.revoke_family(claims.tid, claims.family, tokens.REFRESH_TTL)
             raise _refused("auth.token_reused")
         async with self.uow.platform() as tx:
             user = await tx.users.get(claims.sub)
@@ -120,8 +120,9 @@ class LogoutHandler:
 
     async def __call__(self, cmd: commands.Logout) -> None:
         remaining = max(cmd.principal.expires_at - self.clock.now(), timedelta(seconds=1))
-        await self.revocations.revoke(cmd.principal.jti, remaining)
-        await self.revocations.revoke_family(cmd.principal.family, tokens.REFRESH_TTL)
+        tenant_id = cmd.principal.tenant_id
+        await self.revocations.revoke(tenant_id, cmd.principal.jti, remaining)
+        await self.revocations.revoke_family(tenant_id, cmd.principal.family, tokens.REFRESH_TTL)
 
 
 @attrs.frozen

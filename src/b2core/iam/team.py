@@ -132,7 +132,7 @@ class ChangeMemberRoleHandler:
             )
             await tx.commit()
         # Tokens carry the role: end the member's sessions so the new role applies at once.
-        await self.revocations.end_sessions(f"user:{user.id}", now, tokens.REFRESH_TTL)
+        await self.revocations.end_sessions(user.tenant_id, user.id, now, tokens.REFRESH_TTL)
         return changed
 
 
@@ -166,5 +166,5 @@ class DeactivateMemberHandler:
                 )
             )
             await tx.commit()
-        await self.revocations.end_sessions(f"user:{user.id}", now, tokens.REFRESH_TTL)
+        await self.revocations.end_sessions(user.tenant_id, user.id, now, tokens.REFRESH_TTL)
         return changed
