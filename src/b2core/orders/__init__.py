@@ -1,0 +1,1 @@
+"""Orders: the tenant's service catalog and the orders customers place from it."""
