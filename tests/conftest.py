@@ -10,13 +10,18 @@ import pytest
 from tests.support import services
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run every ``async def`` test (Hypothesis-wrapped ones too) on the anyio plugin."""
-    for item in items:
-        function = getattr(item, "function", None)
-        inner = getattr(getattr(function, "hypothesis", None), "inner_test", None)
-        if inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(inner):
-            item.add_marker(pytest.mark.anyio)
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> None:
+    """Mark every ``async def`` test (Hypothesis-wrapped ones too) for the anyio plugin.
+
+    Marking the function before pytest builds its items (rather than the items afterwards)
+    keeps ``parametrize`` and the anyio backend parametrization working together.
+    """
+    if not (callable(obj) and name.startswith("test")):
+        return
+    inner = getattr(getattr(obj, "hypothesis", None), "inner_test", None)
+    if inspect.iscoroutinefunction(obj) or inspect.iscoroutinefunction(inner):
+        pytest.mark.anyio(obj)
 
 
 @pytest.fixture(scope="session")

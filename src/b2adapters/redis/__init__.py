@@ -1,0 +1,1 @@
+"""Redis adapters: connections (standalone, Sentinel, Cluster), key naming and Lua scripts."""
