@@ -1,0 +1,1 @@
+"""AI governance: plans, tiers, quotas, limits, guardrails and the reply pipeline."""
