@@ -7,7 +7,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from b2core.orders import catalog, model
-from b2core.shared import ids, pagination, uow
+from b2core.shared import audit, ids, pagination, uow
 
 
 class ServiceRepository(Protocol):
@@ -98,6 +98,11 @@ class OrdersTx(uow.Transaction, Protocol):
 
     @property
     def orders(self) -> OrderRepository: ...
+
+    @property
+    def audit(self) -> audit.AuditLog:
+        """The audit trail: each change of the catalog or of an order appends one entry here."""
+        ...
 
 
 class OrdersUoW(Protocol):
