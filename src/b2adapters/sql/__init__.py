@@ -1,0 +1,1 @@
+"""SQL adapters: SQLAlchemy Core over SQLite (aiosqlite) or PostgreSQL (asyncpg), with Alembic."""
