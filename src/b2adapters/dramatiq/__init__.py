@@ -1,0 +1,1 @@
+"""Dramatiq adapters: brokers with b2's retry policy, the task queue and the dead letters."""

@@ -1,0 +1,55 @@
+"""The actor registry: every job b2 runs in the background, and how it is bound to a broker.
+
+Actors are thin translators: they take ids, resolve a port or use case from the process's
+container (:mod:`b2app.workers.runtime`) and call it. They are declared on a broker explicitly
+by :func:`register` (``b2app.workers.broker.configure`` does it right after ``set_broker``), so
+importing this module never binds anything to dramatiq's global broker by accident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import attrs
+import dramatiq
+
+from b2app.workers import runtime
+from b2core.shared import tasks
+
+PLATFORM_QUEUE = "platform"
+PING = "platform.ping"
+
+
+async def ping(token: str) -> None:
+    """Note that a worker ran: the smallest job that crosses queue, worker and container."""
+    recorder: tasks.PingRecorder = runtime.resolve(tasks.PingRecorder)
+    await recorder.record_ping(token)
+
+
+def ping_job(token: str) -> tasks.Job:
+    """The job that runs :func:`ping` with ``token``."""
+    return tasks.Job(actor_name=PING, queue_name=PLATFORM_QUEUE, args=(token,))
+
+
+@attrs.frozen
+class ActorSpec:
+    """One background job: its function, its stable name and queue, and dramatiq options."""
+
+    fn: Callable[..., Awaitable[None]]
+    actor_name: str
+    queue_name: str
+    options: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+REGISTRY: tuple[ActorSpec, ...] = (ActorSpec(ping, PING, PLATFORM_QUEUE),)
+
+
+def register(broker: dramatiq.Broker) -> dict[str, dramatiq.Actor[Any, Any]]:
+    """Declare every actor of :data:`REGISTRY` on ``broker``; returns them by name."""
+    return {
+        spec.actor_name: dramatiq.actor(
+            broker=broker, actor_name=spec.actor_name, queue_name=spec.queue_name, **spec.options
+        )(spec.fn)
+        for spec in REGISTRY
+    }
