@@ -12,6 +12,7 @@ from sqlalchemy import text
 from b2adapters.crypto.jwt_codec import JwtTokenCodec
 from b2adapters.crypto.passwords import BcryptPasswordHasher
 from b2adapters.dramatiq import broker as dramatiq_broker
+from b2adapters.dramatiq import dead_letters, job_queue
 from b2adapters.email.console import ConsoleMailer
 from b2adapters.memory import sessions as memory_sessions
 from b2adapters.memory.uow import InMemoryUnitOfWork
@@ -23,10 +24,12 @@ from b2app import registry, settings
 from b2app.http.lifecycle import Lifecycle
 from b2app.readiness import Check, Readiness
 from b2app.workers import broker as worker_broker
+from b2app.workers import pings
+from b2app.workers.embedded import InProcessWorker
 from b2core.iam import ports as iam_ports
 from b2core.messagebus import MessageBus
 from b2core.platform import ports as platform_ports
-from b2core.shared import ids, time
+from b2core.shared import ids, tasks, time
 
 MEMORY_DATABASE = "memory://"
 
@@ -169,9 +172,27 @@ def _register_security(wiring: Wiring) -> None:
 
 
 def _register_broker(wiring: Wiring) -> None:
-    broker = worker_broker.configure(wiring.config)
+    config, container = wiring.config, wiring.container
+    broker = worker_broker.configure(config)
+    container.register(tasks.TaskQueue, instance=job_queue.DramatiqTaskQueue(broker))
+    container.register(tasks.DeadLetters, instance=dead_letters.dead_letters_for(broker))
+    container.register(tasks.PingRecorder, instance=pings.RecentPings())
 
     async def probe() -> None:
         await dramatiq_broker.broker_ready(broker)
 
     wiring.checks.append(Check("broker", probe))
+    if config.broker_url is None and config.in_process_worker:
+        # Embedded mode: the API process runs the workers on its own event loop.
+        worker: list[InProcessWorker] = []
+
+        async def start() -> None:
+            worker.append(InProcessWorker.for_container(container))
+            await worker[0].start()
+
+        async def stop() -> None:
+            if worker:
+                await worker.pop().stop()
+
+        wiring.lifecycle.on_startup(start)
+        wiring.lifecycle.on_shutdown(stop)

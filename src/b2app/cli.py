@@ -44,8 +44,10 @@ def _cmd_serve(config: settings.Settings, _: argparse.Namespace) -> int:
 
 
 def _cmd_worker(config: settings.Settings, args: argparse.Namespace) -> int:
+    from b2app.logging import configure_logging
     from b2app.workers import run
 
+    configure_logging(config.log_level, json=config.log_json)
     run.run_worker(config, threads=args.threads)
     return 0
 

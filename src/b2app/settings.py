@@ -55,7 +55,7 @@ def _one_of(*choices: str) -> Any:
     return check
 
 
-def _check_url(_: object, attribute: attrs.Attribute[str | None], value: str | None) -> None:
+def _check_url(_: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
     if value is not None and "://" not in value:
         raise ValueError(f"{_env_name(attribute)} must be a URL such as scheme://host/...")
 
@@ -154,7 +154,7 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
     """
     env = os.environ if environ is None else environ
     fields = {a.name for a in attrs.fields(Settings)}
-    raw = {
+    raw: dict[str, str | None] = {
         name: value
         for key, value in env.items()
         if key.startswith(PREFIX) and (name := key[len(PREFIX) :].lower()) in fields
