@@ -78,6 +78,7 @@ class ResetPasswordHandler:
     uow: ports.AccountsUoW
     hasher: ports.PasswordHasher
     revocations: ports.TokenRevocations
+    throttle: ports.LoginThrottle
     clock: time.Clock
     id_generator: ids.IdGenerator
 
@@ -108,6 +109,8 @@ class ResetPasswordHandler:
             )
             await tx.commit()
         await self.revocations.end_sessions(user.tenant_id, user.id, now, tokens.REFRESH_TTL)
+        # Whoever reset the password owns the mailbox: lift a lockout an attacker caused.
+        await self.throttle.succeeded(f"login:{user.email}")
 
 
 @attrs.frozen

@@ -72,3 +72,16 @@ async def test_verification_on_blocks_login_until_verified(app):
     assert waiting.value.code == "auth.email_unverified"
     await app.handle(commands.VerifyEmail(_code(app)))
     assert (await login(app, "owner@shop.example")).access_token
+
+
+async def test_reset_lifts_a_lockout(app):
+    await change_settings(app, password_reset_enabled=True)
+    await register(app)
+    for _ in range(5):
+        with pytest.raises(errors.Unauthenticated):
+            await login(app, "owner@shop.example", "attacker guess 123")
+    with pytest.raises(errors.LimitExceeded):
+        await login(app, "owner@shop.example", PASSWORD)
+    await app.handle(commands.RequestPasswordReset("owner@shop.example"))
+    await app.handle(commands.ResetPassword(_code(app), NEW_PASSWORD))
+    assert (await login(app, "owner@shop.example", NEW_PASSWORD)).access_token
