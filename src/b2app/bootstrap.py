@@ -28,6 +28,7 @@ from b2app.workers import pings
 from b2app.workers.embedded import InProcessWorker
 from b2core.iam import ports as iam_ports
 from b2core.messagebus import MessageBus
+from b2core.orders import ports as orders_ports
 from b2core.platform import ports as platform_ports
 from b2core.shared import ids, tasks, time
 
@@ -38,6 +39,7 @@ UOW_PORTS: tuple[Any, ...] = (
     iam_ports.IamUoW,
     iam_ports.AccountsUoW,
     platform_ports.PlatformUoW,
+    orders_ports.OrdersUoW,
 )
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from b2adapters.memory import audit, iam, platform, tenants
+from b2adapters.memory import audit, iam, orders, platform, tenants
 from b2adapters.memory.store import InMemoryStore
 from b2core.shared import ids
 
 if TYPE_CHECKING:
     from b2core.iam import ports as iam_ports
+    from b2core.orders import ports as orders_ports
     from b2core.platform import ports as platform_ports
 
 
@@ -77,6 +78,14 @@ class InMemoryTransaction:
     def team(self) -> iam.InMemoryTeamRepository:
         return iam.InMemoryTeamRepository(self, self._require_tenant())
 
+    @property
+    def services(self) -> orders.InMemoryServiceRepository:
+        return orders.InMemoryServiceRepository(self, self._require_tenant())
+
+    @property
+    def orders(self) -> orders.InMemoryOrderRepository:
+        return orders.InMemoryOrderRepository(self, self._require_tenant())
+
     def _require_tenant(self) -> ids.TenantId:
         if self.tenant_id is None:
             raise RuntimeError("tenant-scoped repository used in a platform transaction")
@@ -102,3 +111,4 @@ if TYPE_CHECKING:
     _iam: type[iam_ports.IamUoW] = InMemoryUnitOfWork
     _accounts: type[iam_ports.AccountsUoW] = InMemoryUnitOfWork
     _platform: type[platform_ports.PlatformUoW] = InMemoryUnitOfWork
+    _orders: type[orders_ports.OrdersUoW] = InMemoryUnitOfWork
