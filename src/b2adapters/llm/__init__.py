@@ -1,0 +1,1 @@
+"""LLM adapters: the offline catalog responder and any OpenAI-compatible endpoint."""
