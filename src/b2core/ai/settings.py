@@ -77,6 +77,11 @@ def _check_limit(_: object, attribute: attrs.Attribute[int | None], value: int |
         )
 
 
+def _check_anchor_day(_: object, __: attrs.Attribute[int | None], value: int | None) -> None:
+    if value is not None and not 1 <= value <= 31:
+        raise errors.InvalidInput("billing anchor day must be 1 to 31", code="ai.bad_anchor")
+
+
 @attrs.frozen
 class AiSettings:
     """What one tenant has configured for its AI replies.
@@ -88,6 +93,10 @@ class AiSettings:
 
     tenant_id: ids.TenantId
     ai_enabled: bool = True
+    # The plan billing applied (FREE until a subscription or payment says otherwise) and the
+    # day of month its billing cycle renews on (None: calendar months).
+    plan: model.AiPlan = model.AiPlan.FREE
+    billing_anchor_day: int | None = attrs.field(default=None, validator=_check_anchor_day)
     confidence_threshold: int = attrs.field(
         default=DEFAULT_CONFIDENCE_THRESHOLD, validator=_check_threshold
     )
