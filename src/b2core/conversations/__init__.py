@@ -1,0 +1,1 @@
+"""Conversations: channels, the messages customers and the business exchange, and the inbox."""
