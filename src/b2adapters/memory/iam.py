@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
 from b2core.iam import model
-from b2core.shared import ids, pagination
+from b2core.shared import errors, ids, pagination
 
 if TYPE_CHECKING:
     from b2core.iam import ports
@@ -37,11 +37,21 @@ class InMemoryPlatformUserRepository:
         return True
 
     async def save(self, user: model.User) -> None:
-        self._users[user.id] = user
+        _replace(self._users, user)
+
+
+def _replace(users: dict[ids.UserId, model.User], user: model.User) -> None:
+    """Store ``user`` over its stored self: user.not_found, user.email_taken."""
+    if any(u.email == user.email and u.id != user.id for u in users.values()):
+        raise errors.Conflict("this email is already registered", code="user.email_taken")
+    if user.id not in users:
+        raise errors.NotFound(f"no user {user.id}", code="user.not_found")
+    users[user.id] = user
 
 
 def _oldest_first(user: model.User) -> tuple[str, str]:
-    return (user.created_at.isoformat(), user.id)
+    # UTC to the microsecond: the text then sorts as the instants do (whatever their offset).
+    return (user.created_at.astimezone(UTC).isoformat(timespec="microseconds"), user.id)
 
 
 class InMemoryTeamRepository:
@@ -56,9 +66,11 @@ class InMemoryTeamRepository:
         return user if user is not None and user.tenant_id == self._tenant_id else None
 
     async def save(self, user: model.User) -> None:
-        if user.tenant_id != self._tenant_id or await self.get(user.id) is None:
-            raise KeyError("user does not belong to this tenant")
-        self._users[user.id] = user
+        if user.tenant_id != self._tenant_id:
+            raise errors.Forbidden("the user belongs to another tenant", code="user.wrong_tenant")
+        if await self.get(user.id) is None:
+            raise errors.NotFound(f"no user {user.id}", code="user.not_found")
+        _replace(self._users, user)
 
     async def list(self, page: pagination.PageRequest) -> pagination.Page[model.User]:
         rows = sorted(
@@ -94,6 +106,8 @@ class InMemoryOneTimeTokens:
     async def add(
         self, kind: str, token_hash: str, user_id: ids.UserId, expires_at: datetime
     ) -> None:
+        if token_hash in self._tokens:
+            raise errors.Conflict("this token is already stored", code="token.conflict")
         self._tokens[token_hash] = _OneTimeToken(kind, user_id, expires_at)
 
     async def consume(self, kind: str, token_hash: str, now: datetime) -> ids.UserId | None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import TYPE_CHECKING, Any, Protocol
 
-from b2core.shared import ids, pagination
+from b2core.shared import errors, ids, pagination
 from b2core.tenants import model
 
 if TYPE_CHECKING:
@@ -16,7 +17,8 @@ class _Tx(Protocol):
 
 
 def _newest_first(tenant: model.Tenant) -> tuple[str, str]:
-    return (tenant.created_at.isoformat(), tenant.id)
+    # UTC to the microsecond: the text then sorts as the instants do (whatever their offset).
+    return (tenant.created_at.astimezone(UTC).isoformat(timespec="microseconds"), tenant.id)
 
 
 class InMemoryTenantRepository:
@@ -29,9 +31,13 @@ class InMemoryTenantRepository:
         return self._tenants.get(tenant_id)
 
     async def add(self, tenant: model.Tenant) -> None:
+        if tenant.id in self._tenants:
+            raise errors.Conflict(f"tenant {tenant.id} exists", code="tenant.already_exists")
         self._tenants[tenant.id] = tenant
 
     async def save(self, tenant: model.Tenant) -> None:
+        if tenant.id not in self._tenants:
+            raise errors.NotFound(f"no tenant {tenant.id}", code="tenant.not_found")
         self._tenants[tenant.id] = tenant
 
     async def count(self, *, include_archived: bool = False) -> int:

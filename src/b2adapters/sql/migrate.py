@@ -37,8 +37,8 @@ def heads() -> set[str]:
     return set(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
-async def upgrade(url: str) -> None:
-    """Upgrade the database at ``url`` to every head, in one transaction.
+async def upgrade(url: str, revision: str = "heads") -> None:
+    """Upgrade the database at ``url`` to every head (or ``revision``), in one transaction.
 
     Safe to run again (nothing left to do is a no-op) and from several processes at once:
     on PostgreSQL an advisory lock held by the transaction makes the others wait and then find
@@ -51,7 +51,21 @@ async def upgrade(url: str) -> None:
                 await connection.execute(
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
                 )
-            await connection.run_sync(_upgrade)
+            await connection.run_sync(_upgrade, revision)
+    finally:
+        await engine.dispose()
+
+
+async def downgrade(url: str, revision: str) -> None:
+    """Take the database at ``url`` back to ``revision``, in one transaction (under the lock)."""
+    engine = sql_engine.make_engine(url)
+    try:
+        async with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                )
+            await connection.run_sync(_downgrade, revision)
     finally:
         await engine.dispose()
 
@@ -66,10 +80,16 @@ async def current(url: str) -> set[str]:
         await engine.dispose()
 
 
-def _upgrade(connection: Connection) -> None:
+def _upgrade(connection: Connection, revision: str) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
-    command.upgrade(config, "heads")
+    command.upgrade(config, revision)
+
+
+def _downgrade(connection: Connection, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.downgrade(config, revision)
 
 
 def _current(connection: Connection) -> set[str]:

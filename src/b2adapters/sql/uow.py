@@ -1,4 +1,14 @@
-"""SQL unit of work: one database transaction per ``async with``, committed explicitly."""
+"""SQL unit of work: one database transaction per ``async with``, committed explicitly.
+
+On PostgreSQL every database transaction starts by switching to the ``b2_app`` role
+(``SET LOCAL ROLE``) and naming its scope: the tenant (``b2.tenant_id``) or the platform
+(``b2.scope``). Why the role: row-level security does not bind superusers, nor a table's owner
+unless the table forces it, and b2 may log in as either (the tests log in as ``postgres``).
+``b2_app`` is neither and has no BYPASSRLS, so the tenant policies that the migrations put on
+tenant tables (``b2adapters.sql.migrations.rls``) hold for every statement of a transaction,
+whatever the repositories' own WHERE clauses say. Both settings are transaction-local: they
+end with the transaction, and a pooled connection carries nothing to its next user.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +18,34 @@ from typing import TYPE_CHECKING, Self
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from b2adapters.sql import iam, platform, statements
+from b2adapters.sql import audit, iam, platform, statements, tenants
+from b2adapters.sql.migrations import rls
 from b2core.shared import ids
 
 if TYPE_CHECKING:
     from b2core.iam import ports as iam_ports
     from b2core.platform import ports as platform_ports
 
-_SET_TENANT = text("SELECT set_config('b2.tenant_id', :tenant_id, true)")
-_SET_PLATFORM = text("SELECT set_config('b2.scope', 'platform', true)")
+# One round trip each; set_config('role', ..., true) is SET LOCAL ROLE, done first.
+_SET_TENANT = text(
+    f"SELECT set_config('role', '{rls.APP_ROLE}', true), "
+    f"set_config('{rls.TENANT_SETTING}', :tenant_id, true)"
+)
+_SET_PLATFORM = text(
+    f"SELECT set_config('role', '{rls.APP_ROLE}', true), "
+    f"set_config('{rls.SCOPE_SETTING}', '{rls.PLATFORM_SCOPE}', true)"
+)
 
 
 class SqlTransaction:
     """One connection and its transaction. Leaving without ``commit`` rolls back.
 
     The database transaction begins at the first statement, and again at the first statement
-    after a ``commit`` or ``rollback``; on PostgreSQL each begin also sets the transaction-local
-    scope (``b2.tenant_id`` or ``b2.scope``) that row-level security policies read.
+    after a ``commit`` or ``rollback``; on PostgreSQL each begin also takes the ``b2_app`` role
+    and sets the scope (``b2.tenant_id`` or ``b2.scope``) that row-level security reads.
+
+    A tenant-bound transaction offers tenant-bound repositories (``team``; ``audit`` takes and
+    shows only the tenant's entries); ``team`` in a platform transaction is a programming error.
 
     On SQLite a begun transaction holds the database's write lock until it ends, so do not
     open a second transaction inside this one: it would wait for the first and time out.
@@ -85,6 +106,24 @@ class SqlTransaction:
     def settings(self) -> platform.SqlSettingsRepository:
         return platform.SqlSettingsRepository(self)
 
+    @property
+    def tenants(self) -> tenants.SqlTenantRepository:
+        return tenants.SqlTenantRepository(self)
+
+    @property
+    def one_time_tokens(self) -> iam.SqlOneTimeTokens:
+        return iam.SqlOneTimeTokens(self)
+
+    @property
+    def audit(self) -> audit.SqlAuditLog:
+        return audit.SqlAuditLog(self, self.tenant_id)
+
+    @property
+    def team(self) -> iam.SqlTeamRepository:
+        if self.tenant_id is None:
+            raise RuntimeError("tenant-scoped repository used in a platform transaction")
+        return iam.SqlTeamRepository(self, self.tenant_id)
+
     def _open(self) -> AsyncConnection:
         if self._connection is None:
             # A programming error, not a domain outcome.
@@ -115,4 +154,5 @@ class SqlUnitOfWork:
 
 if TYPE_CHECKING:
     _iam: type[iam_ports.IamUoW] = SqlUnitOfWork
+    _accounts: type[iam_ports.AccountsUoW] = SqlUnitOfWork
     _platform: type[platform_ports.PlatformUoW] = SqlUnitOfWork

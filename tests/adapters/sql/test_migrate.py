@@ -7,11 +7,14 @@ import asyncio
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from b2adapters.sql import engine as sql_engine
-from b2adapters.sql import migrate, schema
+from b2adapters.sql import migrate, schema, uow
+from b2core.shared import pagination
+from b2core.tenants import model as tenant_model
+from b2core.testing import contracts
 
 # Marked here, not only by tests/conftest.py: a mark added after collection makes the anyio
 # plugin rebuild the items and drop their other parameters.
@@ -21,9 +24,10 @@ pytestmark = pytest.mark.anyio
 async def test_upgrade_creates_every_table_and_reaches_the_heads(empty_database_url: str) -> None:
     assert await migrate.current(empty_database_url) == set()
     await migrate.upgrade(empty_database_url)
-    assert await migrate.current(empty_database_url) == migrate.heads() == {"0001_foundation"}
+    assert await migrate.current(empty_database_url) == migrate.heads() == {"0002_identity"}
     tables = await _tables(empty_database_url)
     assert {"system_settings", "growth_settings", "tenants", "users"} <= tables
+    assert {"one_time_tokens", "audit_logs"} <= tables
 
 
 async def test_upgrade_twice_is_a_no_op(empty_database_url: str) -> None:
@@ -62,3 +66,34 @@ async def _tables(url: str) -> set[str]:
     finally:
         await engine.dispose()
     return set(names)
+
+
+async def test_identity_revision_downgrades_and_upgrades_again(empty_database_url: str) -> None:
+    await migrate.upgrade(empty_database_url)
+    await migrate.downgrade(empty_database_url, "0001_foundation")
+    assert await migrate.current(empty_database_url) == {"0001_foundation"}
+    assert not {"one_time_tokens", "audit_logs"} & await _tables(empty_database_url)
+    await migrate.upgrade(empty_database_url)
+    assert await migrate.current(empty_database_url) == migrate.heads()
+
+
+async def test_identity_revision_keys_the_names_of_existing_tenants(
+    empty_database_url: str,
+) -> None:
+    await migrate.upgrade(empty_database_url, "0001_foundation")
+    engine = sql_engine.make_engine(empty_database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO tenants (id, name, status, timezone, created_at, updated_at) "
+                    "VALUES ('t-1', 'Große Bäckerei', 'ACTIVE', 'UTC', :at, :at)"
+                ),
+                {"at": contracts.MOMENT},
+            )
+        await migrate.upgrade(empty_database_url)
+        async with uow.SqlUnitOfWork(engine).platform() as tx:
+            page = await tx.tenants.search(pagination.PageRequest(), text="GROSSE")
+    finally:
+        await engine.dispose()
+    assert [(t.name, t.profile) for t in page.items] == [("Große Bäckerei", tenant_model.Profile())]

@@ -121,3 +121,11 @@ async def test_a_closed_transaction_cannot_be_used(uow: sql_uow.SqlUnitOfWork) -
         pass
     with pytest.raises(RuntimeError):
         await tx.users.get(ids.UserId(contracts.unique_id()))
+
+
+async def test_the_team_is_offered_in_tenant_transactions_only(uow: sql_uow.SqlUnitOfWork) -> None:
+    async with uow.platform() as tx:
+        with pytest.raises(RuntimeError, match="tenant-scoped"):
+            _ = tx.team
+    async with uow.tenant(ids.TenantId(contracts.unique_id())) as tx:
+        assert await tx.team.count_admins() == 0

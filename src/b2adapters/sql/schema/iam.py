@@ -32,3 +32,20 @@ users = Table(
         name="super_admin_has_no_tenant",
     ),
 )
+
+# Password-reset and verification tokens, stored by hash only; used_at marks the single use.
+one_time_tokens = Table(
+    "one_time_tokens",
+    metadata,
+    Column("token_hash", String(128), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column(
+        "user_id",
+        id_type(),
+        ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime, nullable=True),
+)

@@ -1,11 +1,11 @@
-"""Tables of the platform context: the system and growth settings singletons."""
+"""Tables of the platform context: the settings singletons and the audit trail."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, Column, Integer, Table, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Column, Index, Integer, String, Table, Text
 
 from b2adapters.sql.schema.base import metadata
-from b2adapters.sql.types import UtcDateTime
+from b2adapters.sql.types import UtcDateTime, id_type
 
 # The settings tables hold exactly one row each: id is pinned to 1 by a CHECK.
 SINGLETON_ID = 1
@@ -39,4 +39,23 @@ growth_settings = Table(
     Column("banner_expires_at", UtcDateTime, nullable=True),
     Column("updated_at", UtcDateTime, nullable=True),
     CheckConstraint(f"id = {SINGLETON_ID}", name="singleton"),
+)
+
+# Append-only. No foreign keys on purpose: the trail outlives the users and tenants it names.
+audit_logs = Table(
+    "audit_logs",
+    metadata,
+    Column("id", id_type(), primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor_kind", String(16), nullable=False),
+    Column("actor_user_id", id_type(), nullable=True),
+    Column("actor_role", String(32), nullable=True),
+    Column("action", String(100), nullable=False),
+    Column("tenant_id", id_type(), nullable=True),
+    Column("target_type", String(64), nullable=True),
+    Column("target_id", String(255), nullable=True),
+    Column("metadata", JSON, nullable=False),
+    Column("ip", String(64), nullable=True),
+    Index("ix_audit_logs_tenant_id_at", "tenant_id", "at"),
+    Index("ix_audit_logs_action", "action"),
 )

@@ -27,6 +27,7 @@ from typing import Any
 
 from b2core.iam import model
 from b2core.shared import ids
+from b2core.tenants import model as tenant_model
 
 UowFactory = Callable[[], Awaitable[Any]]
 """What the ``uow_factory`` fixture returns: ``await uow_factory()`` gives a fresh UoW."""
@@ -60,4 +61,28 @@ def super_admin(email: str | None = None, user_id: str | None = None) -> model.U
         password_hash="hash-of-a-password",
         role=model.Role.SUPER_ADMIN,
         created_at=MOMENT,
+    )
+
+
+def tenant(name: str = "Sunny Bakery", created_at: datetime = MOMENT) -> tenant_model.Tenant:
+    """A newly registered, active tenant with a unique id."""
+    return tenant_model.Tenant.register(ids.TenantId(unique_id()), name, created_at)
+
+
+def member(
+    tenant_id: ids.TenantId,
+    role: model.Role = model.Role.STAFF,
+    *,
+    created_at: datetime = MOMENT,
+    active: bool = True,
+) -> model.User:
+    """A user of ``tenant_id`` with unique id and email."""
+    return model.User(
+        id=ids.UserId(unique_id()),
+        tenant_id=tenant_id,
+        email=unique_email(),
+        password_hash="hash-of-a-password",
+        role=role,
+        created_at=created_at,
+        active=active,
     )

@@ -7,6 +7,9 @@ Run it against your adapter by star-importing it into a test module that defines
 
 The UoW must satisfy ``b2core.iam.ports.IamUoW``. Every example uses fresh ids and emails, so
 a store that keeps users from one call of the factory to the next is fine.
+
+``save`` stores over an existing user only: an unknown one is ``errors.NotFound``
+``user.not_found``, and an email another user has is ``errors.Conflict`` ``user.email_taken``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import pytest
 from hypothesis import given, settings
 
 from b2core.iam import model, ports
+from b2core.shared import errors
 from b2core.testing import strategies
 from b2core.testing.contracts import (
     MOMENT,
@@ -34,7 +38,9 @@ __all__ = [
     "test_duplicate_email_is_refused_and_nothing_changes",
     "test_emails_are_matched_exactly_as_normalized",
     "test_racing_adds_of_one_email_store_exactly_one",
+    "test_save_of_an_unknown_user_is_not_found",
     "test_save_replaces_the_stored_user",
+    "test_save_to_a_taken_email_is_a_conflict",
     "test_unknown_user_is_none",
 ]
 
@@ -103,6 +109,31 @@ async def test_save_replaces_the_stored_user(uow_factory: UowFactory) -> None:
     async with uow.platform() as tx:
         assert await tx.users.get(user.id) == changed
         assert await tx.users.by_email(user.email) == changed
+
+
+async def test_save_of_an_unknown_user_is_not_found(uow_factory: UowFactory) -> None:
+    uow = await _fresh(uow_factory)
+    ghost = super_admin()
+    async with uow.platform() as tx:
+        with pytest.raises(errors.NotFound) as caught:
+            await tx.users.save(ghost)
+    assert caught.value.code == "user.not_found"
+    async with uow.platform() as tx:
+        assert await tx.users.get(ghost.id) is None
+
+
+async def test_save_to_a_taken_email_is_a_conflict(uow_factory: UowFactory) -> None:
+    uow = await _fresh(uow_factory)
+    first, second = super_admin(), super_admin()
+    assert await _add(uow, first)
+    assert await _add(uow, second)
+    async with uow.platform() as tx:
+        with pytest.raises(errors.Conflict) as caught:
+            await tx.users.save(attrs.evolve(second, email=first.email))
+    assert caught.value.code == "user.email_taken"
+    async with uow.platform() as tx:
+        assert await tx.users.get(second.id) == second
+        assert await tx.users.by_email(first.email) == first
 
 
 async def test_racing_adds_of_one_email_store_exactly_one(uow_factory: UowFactory) -> None:
