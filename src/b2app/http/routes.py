@@ -6,4 +6,11 @@ from collections.abc import Sequence
 
 from litestar.types import ControllerRouterHandler
 
-API_HANDLERS: Sequence[ControllerRouterHandler] = ()
+from b2app.http.controllers import admin_tenants, auth, me, team
+
+API_HANDLERS: Sequence[ControllerRouterHandler] = [
+    auth.AuthController,
+    me.MeController,
+    team.TeamController,
+    admin_tenants.AdminTenantsController,
+]
