@@ -75,11 +75,13 @@ def authorize(principal: tokens.Principal, action: permissions.Action) -> None:
     ``tenant.suspended`` for any tenant action of a suspended tenant.
     """
     permissions.require(principal.role, action)
-    if action not in permissions.TENANT_ACTIONS:
-        return
     if principal.tenant_id is None:
-        raise errors.Forbidden("this action needs a tenant account", code="auth.tenant_required")
-    if principal.tenant_suspended:
+        if action in permissions.TENANT_ACTIONS:
+            raise errors.Forbidden(
+                "this action needs a tenant account", code="auth.tenant_required"
+            )
+        return
+    if principal.tenant_suspended and action is not permissions.Action.ME:
         raise errors.Forbidden(
             "this business is suspended; contact the platform operator", code="tenant.suspended"
         )

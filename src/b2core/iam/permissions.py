@@ -83,8 +83,9 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.SUPER_ADMIN: _SUPER_ADMIN,
 }
 
-# Actions on a tenant's own data: they need a tenant in the token.
-TENANT_ACTIONS = frozenset(a for a in Action if a not in _SUPER_ADMIN) | {Action.AUDIT_READ}
+# Actions on a tenant's own data: they need a tenant in the token. Reading the audit trail is
+# not one of them: a tenant admin reads its tenant's entries, a super admin the whole platform's.
+TENANT_ACTIONS = frozenset(a for a in Action if a not in _SUPER_ADMIN)
 
 
 def allowed(role: Role, action: Action) -> bool:

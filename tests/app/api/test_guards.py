@@ -30,7 +30,8 @@ def expected_code(role: model.Role, action: permissions.Action, suspended: bool)
         return "auth.forbidden"
     if action in permissions.TENANT_ACTIONS and role is model.Role.SUPER_ADMIN:
         return "auth.tenant_required"
-    if action in permissions.TENANT_ACTIONS and suspended:
+    tenant_user = role is not model.Role.SUPER_ADMIN
+    if tenant_user and suspended and action is not permissions.Action.ME:
         return "tenant.suspended"
     return None
 
@@ -57,8 +58,12 @@ def test_the_guard_decides_every_case_as_the_table_says() -> None:
 def test_a_suspended_tenant_keeps_me_and_loses_everything_else() -> None:
     assert decision(model.Role.TENANT_ADMIN, permissions.Action.ME, True) is None
     assert decision(model.Role.STAFF, permissions.Action.ORDERS_READ, True) == "tenant.suspended"
-    assert decision(model.Role.SUPER_ADMIN, permissions.Action.AUDIT_READ, False) == (
-        "auth.tenant_required"
+    assert decision(model.Role.TENANT_ADMIN, permissions.Action.AUDIT_READ, True) == (
+        "tenant.suspended"
+    )
+    assert decision(model.Role.SUPER_ADMIN, permissions.Action.AUDIT_READ, False) is None
+    assert decision(model.Role.SUPER_ADMIN, permissions.Action.ORDERS_READ, False) == (
+        "auth.forbidden"
     )
 
 

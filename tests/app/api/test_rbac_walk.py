@@ -161,5 +161,5 @@ def test_the_oracle_follows_the_table() -> None:
     assert not may(model.Role.SUPER_ADMIN, permissions.Action.TEAM_READ)
     assert may(model.Role.SUPER_ADMIN, permissions.Action.ADMIN_TENANTS)
     assert may(model.Role.SUPER_ADMIN, permissions.Action.ME)
-    assert not may(model.Role.SUPER_ADMIN, permissions.Action.AUDIT_READ)  # tenant-scoped
+    assert may(model.Role.SUPER_ADMIN, permissions.Action.AUDIT_READ)  # the whole platform
     assert not may(model.Role.TENANT_ADMIN, permissions.Action.ADMIN_TENANTS)
