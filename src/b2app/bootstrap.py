@@ -20,15 +20,17 @@ from b2adapters.redis import connection as redis_connection
 from b2adapters.sql.engine import make_engine
 from b2adapters.sql.uow import SqlUnitOfWork
 from b2adapters.system import SystemClock, Uuid7Generator
-from b2app import registry, settings
+from b2app import pipeline_wiring, registry, settings
 from b2app.http.lifecycle import Lifecycle
 from b2app.readiness import Check, Readiness
 from b2app.workers import broker as worker_broker
 from b2app.workers import pings
 from b2app.workers.embedded import InProcessWorker
+from b2core.conversations import ports as conversations_ports
 from b2core.iam import ports as iam_ports
 from b2core.messagebus import MessageBus
 from b2core.orders import ports as orders_ports
+from b2core.pipeline import ports as pipeline_ports
 from b2core.platform import ports as platform_ports
 from b2core.shared import ids, tasks, time
 
@@ -40,6 +42,8 @@ UOW_PORTS: tuple[Any, ...] = (
     iam_ports.AccountsUoW,
     platform_ports.PlatformUoW,
     orders_ports.OrdersUoW,
+    conversations_ports.ConversationsUoW,
+    pipeline_ports.PipelineUoW,
 )
 
 
@@ -76,6 +80,7 @@ def build_container(
     _register_security(wiring)
     _register_broker(wiring)
     container.register(platform_ports.Mailer, instance=ConsoleMailer())
+    pipeline_wiring.register(wiring)
     _register_handlers(container)
     container.register(Readiness, instance=Readiness(tuple(wiring.checks)))
     for key, instance in (overrides or {}).items():

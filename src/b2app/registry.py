@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from b2core.conversations import commands as conversations
+from b2core.conversations.handlers import inbox as inbox_handlers
+from b2core.conversations.handlers import queries as inbox_queries
+from b2core.conversations.handlers import replies as reply_handlers
+from b2core.conversations.handlers import sending
 from b2core.iam import commands as iam
 from b2core.iam import handlers as iam_handlers
 from b2core.iam import onboarding, recovery, sessions, team
@@ -11,8 +16,16 @@ from b2core.orders import commands as orders
 from b2core.orders.handlers import orders as order_handlers
 from b2core.orders.handlers import queries as order_queries
 from b2core.orders.handlers import services as service_handlers
+from b2core.pipeline import commands as pipeline
+from b2core.pipeline import handler as pipeline_handler
 from b2core.platform import commands as platform_commands
 from b2core.platform import handlers as platform_handlers
+from b2core.scheduling import commands as scheduling
+from b2core.scheduling.handlers import dispatch as dispatch_handlers
+from b2core.scheduling.handlers import lifecycle as schedule_lifecycle
+from b2core.scheduling.handlers import messages as schedule_handlers
+from b2core.scheduling.handlers import settings as schedule_settings
+from b2core.scheduling.handlers import templates as template_handlers
 
 COMMANDS: dict[type[Any], type[Any]] = {
     iam.EnsureSuperAdmin: iam_handlers.EnsureSuperAdminHandler,
@@ -46,6 +59,36 @@ COMMANDS: dict[type[Any], type[Any]] = {
     orders.CancelOrder: order_handlers.CancelOrderHandler,
     order_queries.ListOrders: order_handlers.ListOrdersHandler,
     order_queries.GetOrder: order_handlers.GetOrderHandler,
+    conversations.ListConversations: inbox_queries.ListConversationsHandler,
+    conversations.GetConversation: inbox_queries.GetConversationHandler,
+    conversations.GetConversationMessages: inbox_queries.GetConversationMessagesHandler,
+    conversations.SearchMessages: inbox_queries.SearchMessagesHandler,
+    conversations.AssignConversation: inbox_handlers.AssignConversationHandler,
+    conversations.ReleaseConversation: inbox_handlers.ReleaseConversationHandler,
+    conversations.ResolveConversation: inbox_handlers.ResolveConversationHandler,
+    conversations.ReopenConversation: inbox_handlers.ReopenConversationHandler,
+    conversations.CloseConversation: inbox_handlers.CloseConversationHandler,
+    conversations.MarkConversationRead: inbox_handlers.MarkConversationReadHandler,
+    conversations.ReplyAsHuman: reply_handlers.ReplyAsHumanHandler,
+    conversations.SendOutboundMessage: sending.SendOutboundMessageHandler,
+    pipeline.HandleInboundMessage: pipeline_handler.HandleInboundMessageHandler,
+    scheduling.CreateTemplate: template_handlers.CreateTemplateHandler,
+    scheduling.UpdateTemplate: template_handlers.UpdateTemplateHandler,
+    scheduling.DeleteTemplate: template_handlers.DeleteTemplateHandler,
+    scheduling.GetTemplate: template_handlers.GetTemplateHandler,
+    scheduling.ListTemplates: template_handlers.ListTemplatesHandler,
+    scheduling.PreviewTemplate: template_handlers.PreviewTemplateHandler,
+    scheduling.ScheduleMessage: schedule_handlers.ScheduleMessageHandler,
+    scheduling.ScheduleBulk: schedule_handlers.ScheduleBulkHandler,
+    scheduling.UpdateScheduledMessage: schedule_lifecycle.UpdateScheduledMessageHandler,
+    scheduling.CancelScheduledMessage: schedule_lifecycle.CancelScheduledMessageHandler,
+    scheduling.DeleteScheduledMessage: schedule_lifecycle.DeleteScheduledMessageHandler,
+    scheduling.GetScheduledMessage: schedule_lifecycle.GetScheduledMessageHandler,
+    scheduling.ListScheduledMessages: schedule_lifecycle.ListScheduledMessagesHandler,
+    scheduling.SetQuietHours: schedule_settings.SetQuietHoursHandler,
+    scheduling.GetSchedulingSettings: schedule_settings.GetSchedulingSettingsHandler,
+    scheduling.DispatchDueMessages: dispatch_handlers.DispatchDueMessagesHandler,
+    scheduling.PurgeOldMessages: dispatch_handlers.PurgeOldMessagesHandler,
 }
 
 # Collaborators that handlers take as fields but that are not ports (autowired attrs classes).

@@ -5,14 +5,20 @@ from __future__ import annotations
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
+from b2adapters.memory import ai as ai_repos
 from b2adapters.memory import audit, iam, orders, platform, tenants
+from b2adapters.memory import conversations as conversation_repos
+from b2adapters.memory import scheduling as scheduling_repos
 from b2adapters.memory.store import InMemoryStore
 from b2core.shared import ids
 
 if TYPE_CHECKING:
+    from b2core.conversations import ports as conversations_ports
     from b2core.iam import ports as iam_ports
     from b2core.orders import ports as orders_ports
+    from b2core.pipeline import ports as pipeline_ports
     from b2core.platform import ports as platform_ports
+    from b2core.scheduling import ports as scheduling_ports
 
 
 class InMemoryTransaction:
@@ -86,6 +92,45 @@ class InMemoryTransaction:
     def orders(self) -> orders.InMemoryOrderRepository:
         return orders.InMemoryOrderRepository(self, self._require_tenant())
 
+    @property
+    def conversations(self) -> conversation_repos.InMemoryConversationRepository:
+        return conversation_repos.InMemoryConversationRepository(self, self._require_tenant())
+
+    @property
+    def messages(self) -> conversation_repos.InMemoryMessageRepository:
+        return conversation_repos.InMemoryMessageRepository(self, self._require_tenant())
+
+    @property
+    def staff(self) -> conversation_repos.InMemoryStaffDirectory:
+        return conversation_repos.InMemoryStaffDirectory(self, self._require_tenant())
+
+    @property
+    def message_templates(self) -> scheduling_repos.InMemoryTemplateRepository:
+        return scheduling_repos.InMemoryTemplateRepository(self, self._require_tenant())
+
+    @property
+    def scheduled_messages(self) -> scheduling_repos.InMemoryScheduledMessageRepository:
+        return scheduling_repos.InMemoryScheduledMessageRepository(self, self._require_tenant())
+
+    @property
+    def scheduling_settings(self) -> scheduling_repos.InMemorySchedulingSettingsRepository:
+        return scheduling_repos.InMemorySchedulingSettingsRepository(self, self._require_tenant())
+
+    @property
+    def scheduled_dispatch(self) -> scheduling_repos.InMemoryDispatchQueue:
+        # Claims and retention span every tenant: platform transactions only.
+        if self.tenant_id is not None:
+            raise RuntimeError("platform-wide repository used in a tenant transaction")
+        return scheduling_repos.InMemoryDispatchQueue(self)
+
+    @property
+    def ai_settings(self) -> ai_repos.InMemoryAiSettingsRepository:
+        return ai_repos.InMemoryAiSettingsRepository(self, self._require_tenant())
+
+    @property
+    def usage(self) -> ai_repos.InMemoryUsageLog:
+        return ai_repos.InMemoryUsageLog(self, self._require_tenant())
+
     def _require_tenant(self) -> ids.TenantId:
         if self.tenant_id is None:
             raise RuntimeError("tenant-scoped repository used in a platform transaction")
@@ -112,3 +157,6 @@ if TYPE_CHECKING:
     _accounts: type[iam_ports.AccountsUoW] = InMemoryUnitOfWork
     _platform: type[platform_ports.PlatformUoW] = InMemoryUnitOfWork
     _orders: type[orders_ports.OrdersUoW] = InMemoryUnitOfWork
+    _conversations: type[conversations_ports.ConversationsUoW] = InMemoryUnitOfWork
+    _scheduling: type[scheduling_ports.SchedulingUoW] = InMemoryUnitOfWork
+    _pipeline: type[pipeline_ports.PipelineUoW] = InMemoryUnitOfWork

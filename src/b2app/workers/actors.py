@@ -14,8 +14,12 @@ from typing import Any
 import attrs
 import dramatiq
 
-from b2app.workers import runtime
-from b2core.shared import tasks
+from b2app.workers import inbound, runtime
+from b2core.conversations import commands as conversation_commands
+from b2core.conversations import outbound
+from b2core.messagebus import MessageBus
+from b2core.pipeline import commands as pipeline_commands
+from b2core.shared import ids, tasks
 
 PLATFORM_QUEUE = "platform"
 PING = "platform.ping"
@@ -42,7 +46,26 @@ class ActorSpec:
     options: Mapping[str, Any] = attrs.field(factory=dict)
 
 
-REGISTRY: tuple[ActorSpec, ...] = (ActorSpec(ping, PING, PLATFORM_QUEUE),)
+async def handle_inbound(payload: str) -> None:
+    """Run the inbound pipeline for one customer message."""
+    bus: MessageBus = runtime.resolve(MessageBus)
+    await bus.handle(pipeline_commands.HandleInboundMessage(inbound.from_payload(payload)))
+
+
+async def send_outbound(tenant_id: str, message_id: str) -> None:
+    """Send one queued outbound message through its channel."""
+    bus: MessageBus = runtime.resolve(MessageBus)
+    command = conversation_commands.SendOutboundMessage(
+        ids.TenantId(tenant_id), ids.MessageId(message_id)
+    )
+    await bus.handle(command)
+
+
+REGISTRY: tuple[ActorSpec, ...] = (
+    ActorSpec(ping, PING, PLATFORM_QUEUE),
+    ActorSpec(handle_inbound, inbound.INBOUND_ACTOR, inbound.INBOUND_QUEUE),
+    ActorSpec(send_outbound, outbound.SEND_ACTOR, outbound.SEND_QUEUE),
+)
 
 
 def register(broker: dramatiq.Broker) -> dict[str, dramatiq.Actor[Any, Any]]:

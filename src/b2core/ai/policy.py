@@ -12,6 +12,8 @@ Precedence (the first failing check names the reason):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import attrs
 
 from b2core.ai import limits, model, plans, quotas
@@ -74,6 +76,10 @@ def _check_quota(
         raise ValueError(f"{value} is not a quota refusal")
 
 
+def _to_verdicts(value: Iterable[limits.RateVerdict]) -> tuple[limits.RateVerdict, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class GovernanceSnapshot:
     """Everything the decision looks at, gathered (ideally in one round trip) beforehand.
@@ -88,7 +94,7 @@ class GovernanceSnapshot:
     tier: model.AiTier
     requested_model: str
     pinned_model: model.ModelSpec | None = None
-    burst: tuple[limits.RateVerdict, ...] = attrs.field(default=(), converter=tuple)
+    burst: tuple[limits.RateVerdict, ...] = attrs.field(default=(), converter=_to_verdicts)
     quota: quotas.Reservation | model.BlockReason | None = attrs.field(
         default=None, validator=_check_quota
     )

@@ -93,6 +93,7 @@ class AiSettings:
 
     tenant_id: ids.TenantId
     ai_enabled: bool = True
+    whatsapp_enabled: bool = True  # the tenant's channel switch: off sends nothing at all
     # The plan billing applied (FREE until a subscription or payment says otherwise) and the
     # day of month its billing cycle renews on (None: calendar months).
     plan: model.AiPlan = model.AiPlan.FREE

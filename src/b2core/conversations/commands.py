@@ -113,3 +113,11 @@ class ReplyAsHuman(StaffCommand):
 
     conversation_id: ids.ConversationId
     text: str
+
+
+@attrs.frozen
+class SendOutboundMessage:
+    """Send one QUEUED outbound message through its channel (the outbound job's command)."""
+
+    tenant_id: ids.TenantId
+    message_id: ids.MessageId

@@ -45,6 +45,7 @@ SOURCES: Mapping[str, frozenset[ConversationStatus]] = {
     "receive": _LIVE,
     "reply": _LIVE,
     "send": _LIVE,
+    "hand_off": frozenset({_S.OPEN}),
 }
 
 
@@ -116,6 +117,9 @@ class Conversation:
     unread_count: int = attrs.field(default=0, validator=_check_count)
     last_inbound_at: datetime | None = None
     version: int = attrs.field(default=0, validator=_check_count)
+    # Set when the AI handed the customer to a person (blocked, unsure, asked for a human):
+    # the conversation waits OPEN in the inbox, the AI stays quiet until staff take or release it.
+    needs_human: bool = False
 
     def __attrs_post_init__(self) -> None:
         channel.check_id(self.customer_id, "customer id")
@@ -134,8 +138,8 @@ class Conversation:
 
     @property
     def ai_may_reply(self) -> bool:
-        """Whether the AI answers here: only while OPEN (no person holds it, not finished)."""
-        return self.status is _S.OPEN
+        """Whether the AI answers here: OPEN, no person holds it, not handed to a person."""
+        return self.status is _S.OPEN and not self.needs_human
 
     @property
     def is_final(self) -> bool:
@@ -146,15 +150,23 @@ class Conversation:
         """A person takes the conversation over (or it passes to another); the AI stops."""
         if not user_id:
             raise errors.InvalidInput("an assignee is required", code="conversation.bad_assignee")
-        return self._move("assign", at, _S.ASSIGNED, assignee_id=user_id, unread_count=0)
+        return self._move(
+            "assign", at, _S.ASSIGNED, assignee_id=user_id, unread_count=0, needs_human=False
+        )
 
     def release(self, at: datetime) -> Conversation:
         """The person hands the conversation back: OPEN again, and the AI resumes."""
-        return self._move("release", at, _S.OPEN, assignee_id=None)
+        return self._move("release", at, _S.OPEN, assignee_id=None, needs_human=False)
 
     def resolve(self, at: datetime) -> Conversation:
         """The customer's matter is settled; nobody holds the conversation any more."""
-        return self._move("resolve", at, _S.RESOLVED, assignee_id=None, unread_count=0)
+        return self._move(
+            "resolve", at, _S.RESOLVED, assignee_id=None, unread_count=0, needs_human=False
+        )
+
+    def hand_off(self, at: datetime) -> Conversation:
+        """The AI steps back and asks for a person; the conversation waits in the inbox."""
+        return self._move("hand_off", at, _S.OPEN, needs_human=True)
 
     def reopen(self, at: datetime) -> Conversation:
         """A RESOLVED conversation becomes OPEN again (the AI answers)."""

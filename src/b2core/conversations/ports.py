@@ -227,3 +227,19 @@ class OutboundQueue(Protocol):
     async def enqueue_send(self, tenant_id: ids.TenantId, message_id: ids.MessageId) -> None:
         """Queue the sending of ``message_id``; raises ``errors.Unavailable`` when it cannot."""
         ...
+
+
+class ChannelDirectory(Protocol):
+    """Finds the adapter that serves one tenant's channel."""
+
+    async def channel_for(self, tenant_id: ids.TenantId, channel_id: ids.ChannelId) -> Channel:
+        """The channel; ``errors.NotFound`` (``channel.not_found``) when it is not connected."""
+        ...
+
+
+class SendingSwitches(Protocol):
+    """Whether anything may be sent for a tenant right now (the WhatsApp kill switches)."""
+
+    async def may_send(self, tenant_id: ids.TenantId) -> bool:
+        """False while the global or the tenant's WhatsApp switch is off, or it is not active."""
+        ...

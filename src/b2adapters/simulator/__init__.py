@@ -1,0 +1,1 @@
+"""The simulator channel: customers simulated through the API, replies recorded, not sent."""
