@@ -1,0 +1,1 @@
+"""Billing: subscription plans, Stripe subscriptions, manual payments, coupons and AI tiers."""
