@@ -26,6 +26,7 @@ from b2app.readiness import Check, Readiness
 from b2app.workers import broker as worker_broker
 from b2app.workers import pings
 from b2app.workers.embedded import InProcessWorker
+from b2core.ai import handlers as ai_handlers
 from b2core.conversations import ports as conversations_ports
 from b2core.iam import ports as iam_ports
 from b2core.messagebus import MessageBus
@@ -44,6 +45,7 @@ UOW_PORTS: tuple[Any, ...] = (
     orders_ports.OrdersUoW,
     conversations_ports.ConversationsUoW,
     pipeline_ports.PipelineUoW,
+    ai_handlers.AiUoW,
 )
 
 

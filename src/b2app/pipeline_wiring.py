@@ -12,7 +12,7 @@ from b2adapters.llm.offline import OfflineResponder
 from b2adapters.llm.openai_client import OpenAiCompatibleClient
 from b2adapters.memory import governance as memory_governance
 from b2adapters.simulator.channel import SimulatorDirectory, SimulatorOutbox
-from b2core.ai import llm
+from b2core.ai import llm, plans
 from b2core.ai import model as ai_model
 from b2core.ai import ports as ai_ports
 from b2core.conversations import outbound
@@ -85,14 +85,19 @@ def _register_llm(wiring: Wiring) -> None:
     if settings.llm_url is None:
         reader = _catalog_reader(container)
         container.register(llm.LlmClient, instance=OfflineResponder(reader, quote_prices=False))
-        container.register(config.PipelineConfig, instance=config.PipelineConfig())
+        _register_config(container, config.PipelineConfig())
         return
     client = OpenAiCompatibleClient(settings.llm_url, settings.llm_api_key)
     wiring.lifecycle.on_shutdown(client.aclose)
     container.register(llm.LlmClient, instance=client)
     spec = ai_model.ModelSpec(name=settings.llm_model or "gpt-4o-mini", tier=ai_model.AiTier.FREE)
     models = ai_model.ModelCatalog(models=(spec,))
-    container.register(config.PipelineConfig, instance=config.PipelineConfig(catalog=models))
+    _register_config(container, config.PipelineConfig(catalog=models))
+
+
+def _register_config(container: Any, pipeline: config.PipelineConfig) -> None:
+    container.register(config.PipelineConfig, instance=pipeline)
+    container.register(plans.PlanTable, instance=pipeline.plans)
 
 
 def _catalog_reader(container: Any) -> Any:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from b2core.ai import commands as ai
+from b2core.ai import handlers as ai_handlers
 from b2core.conversations import commands as conversations
 from b2core.conversations.handlers import inbox as inbox_handlers
 from b2core.conversations.handlers import queries as inbox_queries
@@ -72,6 +74,9 @@ COMMANDS: dict[type[Any], type[Any]] = {
     conversations.ReplyAsHuman: reply_handlers.ReplyAsHumanHandler,
     conversations.SendOutboundMessage: sending.SendOutboundMessageHandler,
     pipeline.HandleInboundMessage: pipeline_handler.HandleInboundMessageHandler,
+    ai.GetAiSettings: ai_handlers.GetAiSettingsHandler,
+    ai.UpdateAiSettings: ai_handlers.UpdateAiSettingsHandler,
+    ai.GetAiUsage: ai_handlers.GetAiUsageHandler,
     scheduling.CreateTemplate: template_handlers.CreateTemplateHandler,
     scheduling.UpdateTemplate: template_handlers.UpdateTemplateHandler,
     scheduling.DeleteTemplate: template_handlers.DeleteTemplateHandler,
