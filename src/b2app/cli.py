@@ -64,6 +64,7 @@ def _cmd_demo(config: settings.Settings, _: argparse.Namespace) -> int:
     )
     asyncio.run(operations.migrate(config))
     asyncio.run(operations.run_bootstrap(config))
+    asyncio.run(operations.seed_demo(config))
     base = f"http://{config.host}:{config.port}"
     print(
         "\n".join(
@@ -72,8 +73,12 @@ def _cmd_demo(config: settings.Settings, _: argparse.Namespace) -> int:
                 f"  API:       {base}/api/v1",
                 f"  API docs:  {base}/schema",
                 f"  health:    {base}/health  ready: {base}/ready",
-                f"  login:     {config.bootstrap_admin_email} / {config.bootstrap_admin_password}"
+                f"  login:     {operations.DEMO_TENANT_EMAIL} / {operations.DEMO_TENANT_PASSWORD}"
+                "  (Demo Bakery's admin)",
+                f"  operator:  {config.bootstrap_admin_email} / {config.bootstrap_admin_password}"
                 "  (super admin)",
+                "  try:      POST /api/v1/channels/simulator/inbound"
+                ' {"customer_id": "c1", "text": "hello"}',
                 "  stop with Ctrl-C",
             ]
         ),
