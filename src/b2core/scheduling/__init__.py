@@ -1,0 +1,1 @@
+"""Scheduling: message templates, scheduled messages and their exactly-once dispatcher."""
