@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from b2adapters.memory import uow as memory_uow
 from b2adapters.sql import engine as sql_engine
@@ -67,3 +68,34 @@ async def uow_factory(anyio_backend: str, contract_database_url: str) -> AsyncIt
 
     yield make_sql
     await engine.dispose()
+
+
+@pytest.fixture(scope="module", params=ADAPTERS[1:])
+async def migrated_engine(
+    request: pytest.FixtureRequest, anyio_backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[AsyncEngine]:
+    """An engine over a migrated SQLite file or the contracts' PostgreSQL database.
+
+    For suites whose memory run lives in another module, or that take an engine, not a UoW.
+    """
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('contracts') / 'b2.db'}"
+    else:
+        url = request.getfixturevalue("contracts_postgres_url")
+    await migrate.upgrade(url)
+    engine = sql_engine.make_engine(url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def sql_uow_factory(migrated_engine: AsyncEngine) -> UowFactory:
+    """Like ``uow_factory``, on SQLite and PostgreSQL only."""
+
+    async def make_sql() -> sql_uow.SqlUnitOfWork:
+        async with migrated_engine.begin() as connection:
+            for table in reversed(schema.metadata.sorted_tables):
+                await connection.execute(delete(table))
+        return sql_uow.SqlUnitOfWork(migrated_engine)
+
+    return make_sql

@@ -6,8 +6,8 @@ wall-clock instant (so both start together), makes its reservations from many as
 and prints the ids of the reservations it was granted as JSON.
 
 A back-end is one entry of :data:`BACKENDS`: how a process builds its ledger from a target
-string, and the pytest parameter (with its marker) that provides the target. Adding the SQL
-ledger means adding one entry and one branch in the ``target`` fixture.
+string, and the pytest parameter (with its marker) that provides the target: Redis, the real
+PostgreSQL, and a SQLite file the processes share.
 """
 
 from __future__ import annotations
@@ -28,15 +28,22 @@ import pytest
 from b2adapters.redis import connection
 from b2adapters.redis import governance as redis_governance
 from b2adapters.redis.keys import KeySpace
+from b2adapters.sql import engine as sql_engine
+from b2adapters.sql import governance as sql_governance
+from b2adapters.sql import migrate
 from b2core.ai import model, ports, quotas
 from b2core.shared import ids
 from b2core.testing import contracts
+from tests.support import services
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = 2
 RESERVATIONS_PER_PROCESS = 100
 TASKS_PER_PROCESS = 50
 LIMIT = quotas.QuotaLimits(daily=50, monthly=10_000)
+# Connections per process: the tasks share them, and two processes stay far below the
+# server's max_connections (other suites use the same server).
+SQL_POOL_SIZE = 10
 
 LedgerFactory = Callable[[str], contextlib.AbstractAsyncContextManager[ports.QuotaLedger]]
 
@@ -51,15 +58,45 @@ async def _redis_ledger(target: str) -> AsyncIterator[ports.QuotaLedger]:
         await connection.close(client)
 
 
-BACKENDS: dict[str, LedgerFactory] = {"redis": _redis_ledger}
+@contextlib.asynccontextmanager
+async def _sql_ledger(target: str) -> AsyncIterator[ports.QuotaLedger]:
+    options = {} if target.startswith("sqlite") else {"pool_size": SQL_POOL_SIZE, "max_overflow": 0}
+    engine = sql_engine.make_engine(target, **options)
+    try:
+        yield sql_governance.SqlQuotaLedger(engine)
+    finally:
+        await engine.dispose()
 
 
-@pytest.fixture(params=[pytest.param("redis", marks=pytest.mark.redis)])
-def target(request: pytest.FixtureRequest) -> tuple[str, str]:
+BACKENDS: dict[str, LedgerFactory] = {
+    "redis": _redis_ledger,
+    "postgres": _sql_ledger,
+    "sqlite": _sql_ledger,
+}
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("redis", marks=pytest.mark.redis),
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        "sqlite",
+    ]
+)
+def target(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, str]:
     """(back-end name, target string) of the ledger under test."""
-    url: str = request.getfixturevalue("redis_url")
-    prefix: str = request.getfixturevalue("redis_prefix")
-    return request.param, f"{url} {prefix}quota-race:"
+    if request.param == "redis":
+        url: str = request.getfixturevalue("redis_url")
+        prefix: str = request.getfixturevalue("redis_prefix")
+        return request.param, f"{url} {prefix}quota-race:"
+    # SQL: the URL of a migrated database, a file shared by the processes or the run's PostgreSQL.
+    if request.param == "sqlite":
+        database = f"sqlite:///{tmp_path_factory.mktemp('quota-race') / 'b2.db'}"
+    else:
+        database = request.getfixturevalue("postgres_url")
+    services.run_sync(lambda: migrate.upgrade(database))
+    return request.param, database
 
 
 async def _reserve_all(

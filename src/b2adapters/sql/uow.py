@@ -18,12 +18,17 @@ from typing import TYPE_CHECKING, Self
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from b2adapters.sql import ai as ai_repos
 from b2adapters.sql import audit, iam, platform, statements, tenants
+from b2adapters.sql import conversations as conversation_repos
+from b2adapters.sql import orders as order_repos
 from b2adapters.sql.migrations import rls
 from b2core.shared import ids
 
 if TYPE_CHECKING:
+    from b2core.conversations import ports as conversations_ports
     from b2core.iam import ports as iam_ports
+    from b2core.orders import ports as orders_ports
     from b2core.platform import ports as platform_ports
 
 # One round trip each; set_config('role', ..., true) is SET LOCAL ROLE, done first.
@@ -124,6 +129,39 @@ class SqlTransaction:
             raise RuntimeError("tenant-scoped repository used in a platform transaction")
         return iam.SqlTeamRepository(self, self.tenant_id)
 
+    @property
+    def conversations(self) -> conversation_repos.SqlConversationRepository:
+        return conversation_repos.SqlConversationRepository(self, self._bound_tenant())
+
+    @property
+    def messages(self) -> conversation_repos.SqlMessageRepository:
+        return conversation_repos.SqlMessageRepository(self, self._bound_tenant())
+
+    @property
+    def staff(self) -> conversation_repos.SqlStaffDirectory:
+        return conversation_repos.SqlStaffDirectory(self, self._bound_tenant())
+
+    @property
+    def services(self) -> order_repos.SqlServiceRepository:
+        return order_repos.SqlServiceRepository(self, self._bound_tenant())
+
+    @property
+    def orders(self) -> order_repos.SqlOrderRepository:
+        return order_repos.SqlOrderRepository(self, self._bound_tenant())
+
+    @property
+    def ai_settings(self) -> ai_repos.SqlAiSettingsRepository:
+        return ai_repos.SqlAiSettingsRepository(self, self._bound_tenant())
+
+    @property
+    def usage(self) -> ai_repos.SqlUsageLog:
+        return ai_repos.SqlUsageLog(self, self._bound_tenant())
+
+    def _bound_tenant(self) -> ids.TenantId:
+        if self.tenant_id is None:
+            raise RuntimeError("tenant-scoped repository used in a platform transaction")
+        return self.tenant_id
+
     def _open(self) -> AsyncConnection:
         if self._connection is None:
             # A programming error, not a domain outcome.
@@ -156,3 +194,5 @@ if TYPE_CHECKING:
     _iam: type[iam_ports.IamUoW] = SqlUnitOfWork
     _accounts: type[iam_ports.AccountsUoW] = SqlUnitOfWork
     _platform: type[platform_ports.PlatformUoW] = SqlUnitOfWork
+    _orders: type[orders_ports.OrdersUoW] = SqlUnitOfWork
+    _conversations: type[conversations_ports.ConversationsUoW] = SqlUnitOfWork

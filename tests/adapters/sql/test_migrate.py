@@ -24,10 +24,13 @@ pytestmark = pytest.mark.anyio
 async def test_upgrade_creates_every_table_and_reaches_the_heads(empty_database_url: str) -> None:
     assert await migrate.current(empty_database_url) == set()
     await migrate.upgrade(empty_database_url)
-    assert await migrate.current(empty_database_url) == migrate.heads() == {"0002_identity"}
+    assert await migrate.current(empty_database_url) == migrate.heads()
+    assert migrate.heads() == {"0003_conversations", "0003_orders_ai"}
     tables = await _tables(empty_database_url)
     assert {"system_settings", "growth_settings", "tenants", "users"} <= tables
     assert {"one_time_tokens", "audit_logs"} <= tables
+    assert {"services", "orders", "ai_settings", "ai_usage", "quota_counters"} <= tables
+    assert {"conversations", "messages"} <= tables
 
 
 async def test_upgrade_twice_is_a_no_op(empty_database_url: str) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from b2adapters.sql.schema import iam, platform, tenants
+from b2adapters.sql.schema import ai, iam, orders, platform, tenants
+from b2adapters.sql.schema import conversations as conversations
 from b2adapters.sql.schema.base import metadata
 
-__all__ = ["iam", "metadata", "platform", "tenants"]
+__all__ = ["ai", "iam", "metadata", "orders", "platform", "tenants"]
