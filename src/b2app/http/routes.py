@@ -6,11 +6,28 @@ from collections.abc import Sequence
 
 from litestar.types import ControllerRouterHandler
 
-from b2app.http.controllers import admin_tenants, auth, me, team
+from b2app.http.controllers import (
+    admin_tenants,
+    ai,
+    auth,
+    conversations,
+    me,
+    messages,
+    orders,
+    services,
+    simulator,
+    team,
+)
 
 API_HANDLERS: Sequence[ControllerRouterHandler] = [
     auth.AuthController,
     me.MeController,
     team.TeamController,
     admin_tenants.AdminTenantsController,
+    services.ServicesController,
+    orders.OrdersController,
+    conversations.ConversationsController,
+    messages.MessageSearchController,
+    simulator.SimulatorController,
+    ai.AiController,
 ]
