@@ -16,7 +16,7 @@ from b2core.conversations import channel
 from b2core.shared import tasks
 
 INBOUND_ACTOR = "pipeline.inbound"
-INBOUND_QUEUE = "inbound"
+INBOUND_QUEUE = "pipeline"
 
 _converter = cattrs.Converter()
 _converter.register_unstructure_hook(datetime, lambda moment: moment.isoformat())

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from b2core.conversations import ports
 
 SEND_ACTOR = "conversations.send"
-SEND_QUEUE = "outbound"
+SEND_QUEUE = "conversations"
 
 
 def send_job(tenant_id: ids.TenantId, message_id: ids.MessageId) -> tasks.Job:
