@@ -27,6 +27,7 @@ log = structlog.get_logger("b2.http")
 # Codes whose status differs from the one their kind implies.
 STATUS_BY_CODE: dict[str, int] = {
     "request.malformed": 400,
+    "webhook.bad_payload": 400,
     "request.too_large": 413,
 }
 

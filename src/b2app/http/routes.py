@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from litestar.types import ControllerRouterHandler
 
 from b2app.http.controllers import (
+    admin_dead_letters,
     admin_tenants,
     ai,
     auth,
@@ -17,6 +18,7 @@ from b2app.http.controllers import (
     services,
     simulator,
     team,
+    webhooks_whatsapp,
 )
 
 API_HANDLERS: Sequence[ControllerRouterHandler] = [
@@ -24,10 +26,12 @@ API_HANDLERS: Sequence[ControllerRouterHandler] = [
     me.MeController,
     team.TeamController,
     admin_tenants.AdminTenantsController,
+    admin_dead_letters.AdminDeadLettersController,
     services.ServicesController,
     orders.OrdersController,
     conversations.ConversationsController,
     messages.MessageSearchController,
     simulator.SimulatorController,
     ai.AiController,
+    webhooks_whatsapp.WhatsAppWebhookController,
 ]

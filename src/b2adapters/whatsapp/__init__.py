@@ -1,0 +1,1 @@
+"""WhatsApp Cloud API (official): the outbound channel over the Graph API and signed webhooks."""
