@@ -1,4 +1,4 @@
-"""The ``b2`` command line: serve, worker, migrate, bootstrap, demo, config."""
+"""The ``b2`` command line: serve, worker, migrate, bootstrap, demo, config, dead-letters."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import asyncio
 import json
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from b2app import settings
-from b2core.shared import errors
+from b2core.shared import errors, pagination, tasks
 
 DEMO_ADMIN_EMAIL = "admin@b2.local"
 DEMO_ADMIN_PASSWORD = "b2-demo-admin-password"
@@ -88,6 +89,61 @@ def _cmd_demo(config: settings.Settings, _: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_dead_letters(config: settings.Settings, args: argparse.Namespace) -> int:
+    report = asyncio.run(_dead_letters(config, args))
+    print(json.dumps(report, indent=2, sort_keys=True))
+    return 0
+
+
+async def _dead_letters(config: settings.Settings, args: argparse.Namespace) -> dict[str, Any]:
+    """List, requeue or discard dead letters through the configured broker's adapter."""
+    from b2app import bootstrap, operations
+
+    container = bootstrap.build_container(config)
+    try:
+        letters: tasks.DeadLetters = container.resolve(tasks.DeadLetters)
+        if args.action == "list":
+            request = pagination.PageRequest(limit=args.limit, cursor=args.cursor)
+            page = await letters.list(args.queue, request)
+            return {
+                "items": [_dead_letter_json(letter) for letter in page.items],
+                "next_cursor": page.next_cursor,
+            }
+        if args.action == "requeue":
+            await letters.requeue(args.id)
+            return {"requeued": args.id}
+        await letters.discard(args.id)
+        return {"discarded": args.id}
+    finally:
+        await operations.shutdown(container)
+
+
+def _dead_letter_json(letter: tasks.DeadLetter) -> dict[str, Any]:
+    """The same fields ``GET /admin/dead-letters`` shows."""
+    return {
+        "id": letter.id,
+        "queue": letter.queue_name,
+        "actor": letter.actor_name,
+        "args": list(letter.args),
+        "attempts": letter.attempts,
+        "last_error": letter.last_error,
+        "failed_at": letter.failed_at.isoformat() if letter.failed_at else None,
+    }
+
+
+def _dead_letter_arguments(command: argparse.ArgumentParser) -> None:
+    actions = command.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="dead letters, most recent failure first")
+    listing.add_argument("--queue", default=None, help="only this queue's dead letters")
+    listing.add_argument("--limit", type=int, default=50, help="items per page")
+    listing.add_argument("--cursor", default=None, help="next_cursor of the previous page")
+    for action, help_text in (
+        ("requeue", "put the job back on its queue with fresh attempts"),
+        ("discard", "delete the dead letter for good"),
+    ):
+        actions.add_parser(action, help=help_text).add_argument("id", help="dead letter id")
+
+
 Command = Callable[[settings.Settings, argparse.Namespace], int]
 _COMMANDS: dict[str, tuple[Command, str]] = {
     "serve": (_cmd_serve, "run the HTTP API (and, on embedded defaults, the workers)"),
@@ -96,6 +152,7 @@ _COMMANDS: dict[str, tuple[Command, str]] = {
     "bootstrap": (_cmd_bootstrap, "create settings and the first super admin (idempotent)"),
     "demo": (_cmd_demo, "migrate, bootstrap demo data and serve on embedded defaults"),
     "config": (_cmd_config, "print the effective settings, secrets redacted"),
+    "dead-letters": (_cmd_dead_letters, "list, requeue or discard jobs that gave up"),
 }
 
 
@@ -106,6 +163,8 @@ def _parser() -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=help_text)
         if name == "worker":
             command.add_argument("--threads", type=int, default=4, help="worker threads")
+        if name == "dead-letters":
+            _dead_letter_arguments(command)
     return parser
 
 

@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING, Any
 from b2adapters.llm.offline import OfflineResponder
 from b2adapters.llm.openai_client import OpenAiCompatibleClient
 from b2adapters.memory import governance as memory_governance
+from b2adapters.memory.claims import InMemorySessionClaims
 from b2adapters.simulator.channel import SimulatorDirectory, SimulatorOutbox
+from b2adapters.whatsapp import dedupe
 from b2core.ai import llm, plans
 from b2core.ai import model as ai_model
 from b2core.ai import ports as ai_ports
-from b2core.conversations import outbound
+from b2core.conversations import outbound, sessions
 from b2core.conversations import ports as conversation_ports
 from b2core.orders import catalog
 from b2core.pipeline import config, ports, switches
@@ -37,6 +39,8 @@ def register(wiring: Wiring) -> None:
         conversation_ports.OutboundQueue,
         lambda: outbound.TaskOutboundQueue(container.resolve(tasks.TaskQueue)),
     )
+    _register_webhook_dedupe(wiring)
+    _register_session_claims(wiring)
     wiring.singleton(
         conversation_ports.SendingSwitches,
         lambda: switches.PipelineSendingSwitches(container.resolve(ports.PipelineUoW)),
@@ -51,6 +55,31 @@ def _clock(container: Any) -> time.Clock:
             return container.resolve(time.Clock).now()
 
     return LateClock()
+
+
+def _register_webhook_dedupe(wiring: Wiring) -> None:
+    """Webhook message and status ids, remembered for 7 days by every process (Redis)."""
+    if wiring.redis is not None:
+        from b2adapters.redis.keys import KeySpace
+
+        deduper: Any = dedupe.RedisWebhookDeduper(
+            wiring.redis, KeySpace(wiring.config.redis_prefix)
+        )
+    else:
+        deduper = dedupe.InMemoryWebhookDeduper(_clock(wiring.container))
+    wiring.container.register(dedupe.WebhookDeduper, instance=deduper)
+
+
+def _register_session_claims(wiring: Wiring) -> None:
+    """Who owns a bridge session: shared through Redis, or one process's memory."""
+    if wiring.redis is not None:
+        from b2adapters.redis.claims import RedisSessionClaims
+        from b2adapters.redis.keys import KeySpace
+
+        claims: Any = RedisSessionClaims(wiring.redis, KeySpace(wiring.config.redis_prefix))
+    else:
+        claims = InMemorySessionClaims(_clock(wiring.container))
+    wiring.container.register(sessions.SessionClaims, instance=claims)
 
 
 def _register_governance(wiring: Wiring) -> None:
