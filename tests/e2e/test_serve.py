@@ -32,6 +32,33 @@ def _wait_for(url: str, deadline: float) -> httpx.Response:
             time.sleep(0.2)
 
 
+def _play_a_customer(base: str) -> None:
+    """The demo bakery answers a simulated customer from its catalog (SQLite, in-process)."""
+    login = httpx.post(
+        f"{base}/api/v1/auth/login",
+        json={"email": "owner@demo-bakery.example", "password": "b2-demo-owner-password"},
+        timeout=10,
+    )
+    assert login.status_code == 200, login.text
+    headers = {"authorization": f"Bearer {login.json()['access_token']}"}
+    sent = httpx.post(
+        f"{base}/api/v1/channels/simulator/inbound",
+        json={"customer_id": "c1", "text": "Tell me about the chocolate cake"},
+        headers=headers,
+        timeout=10,
+    )
+    assert sent.status_code == 202, sent.text
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        outbox = httpx.get(f"{base}/api/v1/channels/simulator/outbox", headers=headers, timeout=5)
+        items = outbox.json()["items"]
+        if items:
+            assert "Chocolate Cake" in items[0]["text"]
+            return
+        time.sleep(0.2)
+    raise AssertionError("the demo never answered the simulated customer")
+
+
 @pytest.mark.slow
 def test_demo_serves_and_stops_cleanly(tmp_path: Path) -> None:
     port = _free_port()
@@ -53,6 +80,7 @@ def test_demo_serves_and_stops_cleanly(tmp_path: Path) -> None:
         schema = httpx.get(f"{base}/schema/openapi.json", timeout=5).json()
         assert "/health" in schema["paths"]
         assert any(path.startswith("/api/v1/") for path in schema["paths"])
+        _play_a_customer(base)
     finally:
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
