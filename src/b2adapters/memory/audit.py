@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from b2core.shared import audit, errors, ids
+import attrs
+
+from b2core.shared import audit, errors, ids, pagination
+
+if TYPE_CHECKING:
+    from b2core.platform import commands, ports
 
 
 class _Tx(Protocol):
@@ -40,5 +46,57 @@ class InMemoryAuditLog:
         ]
 
 
+def _newest_key(entry: audit.AuditEntry) -> tuple[str, str]:
+    # The same cursor shape as the SQL reader's: UTC time to the microsecond, then the id.
+    return (entry.at.astimezone(UTC).isoformat(timespec="microseconds"), entry.id)
+
+
+def _matches(entry: audit.AuditEntry, criteria: commands.AuditFilter) -> bool:
+    return (
+        (criteria.action is None or entry.action == criteria.action)
+        and (criteria.actor_user_id is None or entry.actor.user_id == criteria.actor_user_id)
+        and (criteria.since is None or entry.at >= criteria.since)
+        and (criteria.until is None or entry.at < criteria.until)
+        and (criteria.tenant_id is None or entry.tenant_id == criteria.tenant_id)
+    )
+
+
+def _after(cursor: str) -> tuple[str, str]:
+    """The sort key a cursor carries; refused unless it is an instant and an id."""
+    at, entry_id = pagination.decode_cursor(cursor, 2)
+    try:
+        moment = datetime.fromisoformat(str(at))
+    except ValueError:
+        moment = None
+    if moment is None or moment.utcoffset() is None or not isinstance(entry_id, str):
+        raise errors.InvalidInput("cursor is not valid", code="pagination.bad_cursor")
+    return (str(at), entry_id)
+
+
+class InMemoryAuditReader:
+    """Reads entries newest first; in a tenant-bound transaction, only that tenant's."""
+
+    def __init__(self, tx: _Tx) -> None:
+        self._entries: dict[str, audit.AuditEntry] = tx.table("audit_logs")
+        self._tenant_id = tx.tenant_id
+
+    async def page(
+        self, criteria: commands.AuditFilter, page: pagination.PageRequest
+    ) -> pagination.Page[audit.AuditEntry]:
+        if self._tenant_id is not None:
+            # A tenant-bound reader sees its own tenant, whatever the filter asked for.
+            criteria = attrs.evolve(criteria, tenant_id=self._tenant_id)
+        rows = sorted(
+            (e for e in self._entries.values() if _matches(e, criteria)),
+            key=_newest_key,
+            reverse=True,
+        )
+        if page.cursor is not None:
+            after = _after(page.cursor)
+            rows = [e for e in rows if _newest_key(e) < after]
+        return pagination.page_from_rows(rows[: page.limit + 1], page.limit, _newest_key)
+
+
 if TYPE_CHECKING:
     _: type[audit.AuditLog] = InMemoryAuditLog
+    _reader: type[ports.AuditReader] = InMemoryAuditReader

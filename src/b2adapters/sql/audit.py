@@ -10,7 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from b2adapters.sql import paging, statements
 from b2adapters.sql.schema import platform as tables
-from b2core.shared import audit, errors, ids
+from b2core.shared import audit, errors, ids, pagination
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
+    from b2core.platform import commands, ports
 
 
 class _Tx(Protocol):
@@ -81,5 +86,52 @@ class SqlAuditLog:
         return [entry_from_row(row) for row in rows]
 
 
+def _conditions(
+    criteria: commands.AuditFilter, tenant_id: ids.TenantId | None
+) -> list[ColumnElement[bool]]:
+    logs = tables.audit_logs
+    # A tenant-bound reader sees its own tenant, whatever the filter asked for.
+    tenant = tenant_id if tenant_id is not None else criteria.tenant_id
+    found: list[ColumnElement[bool]] = []
+    if tenant is not None:
+        found.append(logs.c.tenant_id == tenant)
+    if criteria.action is not None:
+        found.append(logs.c.action == criteria.action)
+    if criteria.actor_user_id is not None:
+        found.append(logs.c.actor_user_id == criteria.actor_user_id)
+    if criteria.since is not None:
+        found.append(logs.c.at >= criteria.since)
+    if criteria.until is not None:
+        found.append(logs.c.at < criteria.until)
+    return found
+
+
+def _newest_key(entry: audit.AuditEntry) -> tuple[str, str]:
+    return (paging.time_key(entry.at), entry.id)
+
+
+class SqlAuditReader:
+    """Reads entries newest first; bound to a tenant, only that tenant's."""
+
+    def __init__(self, tx: _Tx, tenant_id: ids.TenantId | None) -> None:
+        self._tx = tx
+        self._tenant_id = tenant_id
+
+    async def page(
+        self, criteria: commands.AuditFilter, page: pagination.PageRequest
+    ) -> pagination.Page[audit.AuditEntry]:
+        connection = await self._tx.connection()
+        logs = tables.audit_logs
+        id_column = paging.by_code_point(connection, logs.c.id)
+        query = select(logs).where(*_conditions(criteria, self._tenant_id))
+        if page.cursor is not None:
+            query = query.where(paging.after(logs.c.at, id_column, page.cursor, descending=True))
+        query = query.order_by(logs.c.at.desc(), id_column.desc()).limit(page.limit + 1)
+        rows = (await connection.execute(query)).mappings().all()
+        found = [entry_from_row(row) for row in rows]
+        return pagination.page_from_rows(found, page.limit, _newest_key)
+
+
 if TYPE_CHECKING:
     _: type[audit.AuditLog] = SqlAuditLog
+    _reader: type[ports.AuditReader] = SqlAuditReader

@@ -13,6 +13,7 @@ from b2core.conversations import ports as conversation_ports
 from b2core.pipeline import commands, config, loading, ports, replying
 from b2core.pipeline.context import MessageContext
 from b2core.pipeline.results import Outcome, Result
+from b2core.platform import ports as platform_ports
 from b2core.shared import ids, time
 
 
@@ -29,9 +30,10 @@ class HandleInboundMessageHandler:
     settings: config.PipelineConfig
     clock: time.Clock
     id_generator: ids.IdGenerator
+    system_settings: platform_ports.SystemSettingsReader
 
     async def __call__(self, cmd: commands.HandleInboundMessage) -> Result:
-        ctx = await loading.load(self.uow, cmd.inbound, self.id_generator)
+        ctx = await loading.load(self.uow, cmd.inbound, self.id_generator, self.system_settings)
         if ctx is None:
             return Result(Outcome.DUPLICATE)
         if not ctx.conversation.ai_may_reply:

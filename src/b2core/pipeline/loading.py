@@ -9,14 +9,17 @@ from b2core.conversations import policy as conversation_policy
 from b2core.conversations.handlers import inbound as recording
 from b2core.pipeline import ports
 from b2core.pipeline.context import MessageContext
-from b2core.platform import model as platform_model
+from b2core.platform import ports as platform_ports
 from b2core.shared import errors, ids, pagination
 
 RECENT_MESSAGES = 20  # more than the history window ever sends
 
 
 async def load(
-    uow: ports.PipelineUoW, inbound: channel.InboundMessage, id_generator: ids.IdGenerator
+    uow: ports.PipelineUoW,
+    inbound: channel.InboundMessage,
+    id_generator: ids.IdGenerator,
+    system_settings: platform_ports.SystemSettingsReader,
 ) -> MessageContext | None:
     """Commit the inbound message (so it is never lost), then gather the context.
 
@@ -26,7 +29,8 @@ async def load(
     """
     async with uow.platform() as platform:
         tenant = await platform.tenants.get(inbound.tenant_id)
-        system = await platform.settings.system() or platform_model.SystemSettings()
+    # Through the settings cache: no settings query per message, changes seen within a second.
+    system = await system_settings.current()
     if tenant is None:
         raise errors.NotFound("no such tenant", code="tenant.not_found")
     async with uow.tenant(inbound.tenant_id) as tx:

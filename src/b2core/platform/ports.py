@@ -5,8 +5,8 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
-from b2core.platform import model
-from b2core.shared import uow
+from b2core.platform import commands, model
+from b2core.shared import audit, ids, pagination, uow
 
 
 class SettingsRepository(Protocol):
@@ -56,3 +56,39 @@ class Mailer(Protocol):
     async def send(self, message: model.EmailMessage) -> None:
         """Deliver ``message`` (or hand it to the provider)."""
         ...
+
+
+class SystemSettingsReader(Protocol):
+    """The system settings as hot paths read them (through a short-lived cache)."""
+
+    async def current(self) -> model.SystemSettings:
+        """The settings, at most about a second old; the defaults before bootstrap."""
+        ...
+
+
+class AuditReader(Protocol):
+    """Reads the audit trail. Bound to a tenant, it sees only that tenant's entries."""
+
+    async def page(
+        self, criteria: commands.AuditFilter, page: pagination.PageRequest
+    ) -> pagination.Page[audit.AuditEntry]:
+        """Matching entries, newest first (by time, then id, both descending).
+
+        Raises ``errors.InvalidInput`` (``pagination.bad_cursor``) for a cursor it did not make.
+        """
+        ...
+
+
+class AuditTx(uow.Transaction, Protocol):
+    """A transaction that reads the audit trail (tenant-bound or platform-wide)."""
+
+    @property
+    def audit_reader(self) -> AuditReader: ...
+
+
+class AuditUoW(Protocol):
+    """Opens audit-reading transactions."""
+
+    def tenant(self, tenant_id: ids.TenantId) -> AbstractAsyncContextManager[AuditTx]: ...
+
+    def platform(self) -> AbstractAsyncContextManager[AuditTx]: ...

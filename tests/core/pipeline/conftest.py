@@ -15,6 +15,7 @@ from b2core.conversations import channel
 from b2core.orders import commands as order_commands
 from b2core.orders import policy as order_policy
 from b2core.pipeline import commands
+from b2core.platform import cache as platform_cache
 from b2core.platform import commands as platform_commands
 from b2core.shared import ids, money
 from tests.core.iam.helpers import change_settings, register
@@ -52,6 +53,8 @@ class Shop:
 
     async def switches(self, **changes: Any) -> None:
         await change_settings(self.app, **changes)
+        # Written behind the settings cache's back: drop its copy as the update use case does.
+        self.app.container.resolve(platform_cache.SettingsCache).invalidate()
 
     async def table(self, name: str) -> list[Any]:
         async with await self.tx() as tx:
