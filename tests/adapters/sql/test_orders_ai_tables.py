@@ -180,7 +180,7 @@ async def test_the_revision_downgrades_and_upgrades_again(empty_database_url: st
     assert not set(TABLES) & await _tables(empty_database_url)
     await migrate.upgrade(empty_database_url)
     assert set(TABLES) <= await _tables(empty_database_url)
-    assert "0003_orders_ai" in await migrate.current(empty_database_url)
+    assert await migrate.current(empty_database_url) == migrate.heads()
 
 
 async def _tables(url: str) -> set[str]:
