@@ -1,0 +1,1 @@
+"""Channel adapters for WAHA- and Evolution-style HTTP bridges to WhatsApp Web (unofficial)."""
