@@ -8,7 +8,7 @@ out), whatever id a caller passes.
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from b2core.conversations import channel, messages, model
@@ -242,4 +242,36 @@ class SendingSwitches(Protocol):
 
     async def may_send(self, tenant_id: ids.TenantId) -> bool:
         """False while the global or the tenant's WhatsApp switch is off, or it is not active."""
+        ...
+
+
+class SendRate(Protocol):
+    """Token buckets shared by every worker: how fast one channel number (or recipient) may send.
+
+    A bucket holds at most ``burst`` tokens and gains ``rate_per_s`` tokens a second. Each
+    bucket is atomic across processes, and its state expires once it would be full again (a
+    missing bucket is a full one), so no crash can leave a channel throttled for good.
+
+    Raises ``errors.InvalidInput`` (``send_rate.bad_bucket``) for an empty key, a rate that is
+    not a positive number or a burst below 1, and ``errors.Unavailable`` when the store is down.
+    """
+
+    async def acquire(self, channel_key: str, rate_per_s: float, burst: int) -> timedelta:
+        """Take one token now and return zero, or take nothing and return how long to wait."""
+        ...
+
+
+class Sleeper(Protocol):
+    """Waits a while (``asyncio.sleep`` in production; tests record the waits instead)."""
+
+    async def sleep(self, seconds: float) -> None:
+        """Return after ``seconds`` (at once for zero or less)."""
+        ...
+
+
+class ChannelKinds(Protocol):
+    """Says how a tenant's channel reaches WhatsApp, so that it gets its provider's send rate."""
+
+    async def kind_of(self, tenant_id: ids.TenantId, channel_id: ids.ChannelId) -> str | None:
+        """The channel's kind (``whatsapp_cloud``, ``whatsapp_bridge``), or None if unknown."""
         ...
