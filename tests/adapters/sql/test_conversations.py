@@ -69,7 +69,7 @@ async def test_migration_matches_the_schema_and_downgrades_on_its_own(
     url = empty_database_url
     async with migrated.engine.connect() as connection:
         assert await connection.run_sync(_our_differences) == []
-    await migrate.downgrade(url, "0003_conversations@-1")
+    await migrate.downgrade(url, "0004_scheduling@-2")  # scheduling sits on conversations
     assert "0003_conversations" not in await migrate.current(url)
     async with migrated.engine.connect() as connection:
         left = await connection.run_sync(_tables)

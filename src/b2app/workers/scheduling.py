@@ -1,0 +1,117 @@
+"""The dispatcher's periodic jobs: ``scheduling.dispatch_due`` every few seconds and
+``scheduling.purge_old`` daily, each a self-scheduling chain.
+
+A chain is one job that, when it has run, enqueues itself again with a delay. Each run catches
+its own failures, so dramatiq never retries it (a retry next to the re-enqueue would fork the
+chain). A process starts its chains once (:func:`start_chains`); a chain carries its starter's
+id, and a process drops the leftovers of chains it started before and has since replaced
+(after a restart of an embedded app on the same broker), so only one chain per process runs.
+Running more chains than needed costs queries, never a duplicate send: claims make each
+message one dispatcher's at a time and the idempotency key covers the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import threading
+from datetime import timedelta
+
+import dramatiq
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.common import dq_name
+
+from b2app.workers import runtime
+from b2core.messagebus import MessageBus
+from b2core.scheduling import commands
+from b2core.shared import tasks
+
+log = logging.getLogger(__name__)
+
+QUEUE = "scheduling"
+DISPATCH_ACTOR = "scheduling.dispatch_due"
+PURGE_ACTOR = "scheduling.purge_old"
+DISPATCH_EVERY = timedelta(seconds=2)
+PURGE_EVERY = timedelta(days=1)
+FIRST_PURGE_AFTER = timedelta(minutes=1)
+#: Dramatiq options of both actors: no retries (a run that fails waits for the next one).
+OPTIONS = {"max_retries": 0}
+
+#: This process's dispatcher id: claims name it, so it must differ between processes.
+WORKER_ID = f"{socket.gethostname()[:100]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+_lock = threading.Lock()
+_live: dict[str, str] = {}  # actor name -> the chain id this process runs
+
+
+def _job(actor: str, chain: str) -> tasks.Job:
+    return tasks.Job(actor_name=actor, queue_name=QUEUE, args=(chain,))
+
+
+async def start_chains(queue: tasks.TaskQueue) -> None:
+    """Start this process's dispatch and purge chains, unless they run already."""
+    # The first runs wait one period too (the purge a minute): a process that has just started
+    # is busy enough, and a host loop that is not serving yet cannot run them.
+    for actor, first in ((DISPATCH_ACTOR, DISPATCH_EVERY), (PURGE_ACTOR, FIRST_PURGE_AFTER)):
+        with _lock:
+            if actor in _live:
+                continue
+            chain = f"{WORKER_ID}/{secrets.token_hex(4)}"
+            _live[actor] = chain
+        await queue.enqueue(_job(actor, chain), delay=first)
+
+
+def stop_chains() -> None:
+    """Forget this process's chains: their next runs are dropped."""
+    with _lock:
+        _live.clear()
+
+
+def flush_leftovers(broker: dramatiq.Broker) -> None:
+    """Drop the chains' messages still waiting in an in-process broker (embedded shutdown).
+
+    A stopped in-process worker hands its delayed messages back to the broker; left there, the
+    next worker on the same broker (another app in the same process) would pick them up.
+    """
+    if not isinstance(broker, StubBroker):
+        return
+    for name in (QUEUE, dq_name(QUEUE)):
+        if name in broker.queues:
+            broker.flush(name)
+
+
+def is_live(actor: str, chain: str) -> bool:
+    """Whether a run of ``chain`` should go on: any other process's chain does; one of this
+    process's only while it is the chain this process runs."""
+    started_by = chain.rpartition("/")[0]
+    if started_by != WORKER_ID:
+        return True
+    with _lock:
+        return _live.get(actor) == chain
+
+
+async def _run_and_reschedule(actor: str, chain: str, command: object, every: timedelta) -> None:
+    if not is_live(actor, chain):
+        return
+    try:
+        bus: MessageBus = runtime.resolve(MessageBus)
+        await bus.handle(command)
+    except Exception:  # the next run tries again; a retry here would fork the chain
+        log.exception("%s failed", actor)
+    finally:
+        if is_live(actor, chain):
+            queue: tasks.TaskQueue = runtime.resolve(tasks.TaskQueue)
+            await queue.enqueue(_job(actor, chain), delay=every)
+
+
+async def dispatch_due(chain: str) -> None:
+    """Send the due scheduled messages as this process's dispatcher, then come back soon."""
+    command = commands.DispatchDueMessages(worker_id=WORKER_ID)
+    await _run_and_reschedule(DISPATCH_ACTOR, chain, command, DISPATCH_EVERY)
+
+
+async def purge_old(chain: str) -> None:
+    """Delete finished messages past their retention, then come back tomorrow."""
+    await _run_and_reschedule(PURGE_ACTOR, chain, commands.PurgeOldMessages(), PURGE_EVERY)
