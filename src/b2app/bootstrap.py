@@ -20,7 +20,16 @@ from b2adapters.redis import connection as redis_connection
 from b2adapters.sql.engine import make_engine
 from b2adapters.sql.uow import SqlUnitOfWork
 from b2adapters.system import SystemClock, Uuid7Generator
-from b2app import pipeline_wiring, registry, settings
+from b2app import (
+    pipeline_wiring,
+    registry,
+    settings,
+    wiring_bridge,
+    wiring_channels,
+    wiring_platform,
+    wiring_scheduling,
+    wiring_sending,
+)
 from b2app.http.lifecycle import Lifecycle
 from b2app.readiness import Check, Readiness
 from b2app.workers import broker as worker_broker
@@ -83,6 +92,11 @@ def build_container(
     _register_broker(wiring)
     container.register(platform_ports.Mailer, instance=ConsoleMailer())
     pipeline_wiring.register(wiring)
+    wiring_scheduling.register(wiring)
+    wiring_platform.register(wiring)
+    wiring_channels.register(wiring)
+    wiring_bridge.register(wiring)
+    wiring_sending.register(wiring)
     _register_handlers(container)
     container.register(Readiness, instance=Readiness(tuple(wiring.checks)))
     for key, instance in (overrides or {}).items():

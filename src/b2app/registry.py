@@ -7,6 +7,7 @@ from typing import Any
 from b2core.ai import commands as ai
 from b2core.ai import handlers as ai_handlers
 from b2core.conversations import commands as conversations
+from b2core.conversations import connection_handlers, connections
 from b2core.conversations.handlers import inbox as inbox_handlers
 from b2core.conversations.handlers import queries as inbox_queries
 from b2core.conversations.handlers import replies as reply_handlers
@@ -20,8 +21,10 @@ from b2core.orders.handlers import queries as order_queries
 from b2core.orders.handlers import services as service_handlers
 from b2core.pipeline import commands as pipeline
 from b2core.pipeline import handler as pipeline_handler
+from b2core.platform import audit_queries as platform_audit
 from b2core.platform import commands as platform_commands
 from b2core.platform import handlers as platform_handlers
+from b2core.platform import settings_handlers as platform_settings
 from b2core.scheduling import commands as scheduling
 from b2core.scheduling.handlers import dispatch as dispatch_handlers
 from b2core.scheduling.handlers import lifecycle as schedule_lifecycle
@@ -32,6 +35,12 @@ from b2core.scheduling.handlers import templates as template_handlers
 COMMANDS: dict[type[Any], type[Any]] = {
     iam.EnsureSuperAdmin: iam_handlers.EnsureSuperAdminHandler,
     platform_commands.EnsurePlatformSettings: platform_handlers.EnsurePlatformSettingsHandler,
+    platform_commands.GetSystemSettings: platform_settings.GetSystemSettingsHandler,
+    platform_commands.UpdateSystemSettings: platform_settings.UpdateSystemSettingsHandler,
+    platform_commands.GetGrowthSettings: platform_settings.GetGrowthSettingsHandler,
+    platform_commands.UpdateGrowthSettings: platform_settings.UpdateGrowthSettingsHandler,
+    platform_commands.GetPublicGrowth: platform_settings.GetPublicGrowthHandler,
+    platform_commands.ListAuditEntries: platform_audit.ListAuditEntriesHandler,
     iam.RegisterTenant: onboarding.RegisterTenantHandler,
     iam.Login: sessions.LoginHandler,
     iam.Refresh: sessions.RefreshHandler,
@@ -74,6 +83,10 @@ COMMANDS: dict[type[Any], type[Any]] = {
     conversations.ReplyAsHuman: reply_handlers.ReplyAsHumanHandler,
     conversations.SendOutboundMessage: sending.SendOutboundMessageHandler,
     pipeline.HandleInboundMessage: pipeline_handler.HandleInboundMessageHandler,
+    connections.ConnectCloudChannel: connection_handlers.ConnectCloudChannelHandler,
+    connections.ConnectBridgeChannel: connection_handlers.ConnectBridgeChannelHandler,
+    connections.ListChannels: connection_handlers.ListChannelsHandler,
+    connections.DisconnectChannel: connection_handlers.DisconnectChannelHandler,
     ai.GetAiSettings: ai_handlers.GetAiSettingsHandler,
     ai.UpdateAiSettings: ai_handlers.UpdateAiSettingsHandler,
     ai.GetAiUsage: ai_handlers.GetAiUsageHandler,

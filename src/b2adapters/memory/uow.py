@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from b2adapters.memory import ai as ai_repos
 from b2adapters.memory import audit, iam, orders, platform, tenants
+from b2adapters.memory import channels as channel_repos
 from b2adapters.memory import conversations as conversation_repos
 from b2adapters.memory import scheduling as scheduling_repos
 from b2adapters.memory.store import InMemoryStore
@@ -77,6 +78,10 @@ class InMemoryTransaction:
         return iam.InMemoryOneTimeTokens(self)
 
     @property
+    def audit_reader(self) -> audit.InMemoryAuditReader:
+        return audit.InMemoryAuditReader(self)
+
+    @property
     def audit(self) -> audit.InMemoryAuditLog:
         return audit.InMemoryAuditLog(self)
 
@@ -131,6 +136,15 @@ class InMemoryTransaction:
     def usage(self) -> ai_repos.InMemoryUsageLog:
         return ai_repos.InMemoryUsageLog(self, self._require_tenant())
 
+    @property
+    def channels(self) -> channel_repos.InMemoryChannelRepository:
+        return channel_repos.InMemoryChannelRepository(self, self._require_tenant())
+
+    @property
+    def channel_index(self) -> channel_repos.InMemoryChannelIndex:
+        # Webhooks know a channel id, not a tenant: a platform-wide look-up.
+        return channel_repos.InMemoryChannelIndex(self)
+
     def _require_tenant(self) -> ids.TenantId:
         if self.tenant_id is None:
             raise RuntimeError("tenant-scoped repository used in a platform transaction")
@@ -156,6 +170,7 @@ if TYPE_CHECKING:
     _iam: type[iam_ports.IamUoW] = InMemoryUnitOfWork
     _accounts: type[iam_ports.AccountsUoW] = InMemoryUnitOfWork
     _platform: type[platform_ports.PlatformUoW] = InMemoryUnitOfWork
+    _audit_reading: type[platform_ports.AuditUoW] = InMemoryUnitOfWork
     _orders: type[orders_ports.OrdersUoW] = InMemoryUnitOfWork
     _conversations: type[conversations_ports.ConversationsUoW] = InMemoryUnitOfWork
     _scheduling: type[scheduling_ports.SchedulingUoW] = InMemoryUnitOfWork

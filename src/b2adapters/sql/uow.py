@@ -19,9 +19,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from b2adapters.sql import ai as ai_repos
-from b2adapters.sql import audit, iam, platform, statements, tenants
+from b2adapters.sql import audit, iam, platform, scheduling_dispatch, statements, tenants
+from b2adapters.sql import channels as channel_repos
 from b2adapters.sql import conversations as conversation_repos
 from b2adapters.sql import orders as order_repos
+from b2adapters.sql import scheduling as scheduling_repos
 from b2adapters.sql.migrations import rls
 from b2core.shared import ids
 
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from b2core.iam import ports as iam_ports
     from b2core.orders import ports as orders_ports
     from b2core.platform import ports as platform_ports
+    from b2core.scheduling import ports as scheduling_ports
 
 # One round trip each; set_config('role', ..., true) is SET LOCAL ROLE, done first.
 _SET_TENANT = text(
@@ -120,6 +123,10 @@ class SqlTransaction:
         return iam.SqlOneTimeTokens(self)
 
     @property
+    def audit_reader(self) -> audit.SqlAuditReader:
+        return audit.SqlAuditReader(self, self.tenant_id)
+
+    @property
     def audit(self) -> audit.SqlAuditLog:
         return audit.SqlAuditLog(self, self.tenant_id)
 
@@ -156,6 +163,34 @@ class SqlTransaction:
     @property
     def usage(self) -> ai_repos.SqlUsageLog:
         return ai_repos.SqlUsageLog(self, self._bound_tenant())
+
+    @property
+    def channels(self) -> channel_repos.SqlChannelRepository:
+        return channel_repos.SqlChannelRepository(self, self._bound_tenant())
+
+    @property
+    def channel_index(self) -> channel_repos.SqlChannelIndex:
+        # Webhooks know a channel id, not a tenant: a platform-wide look-up.
+        return channel_repos.SqlChannelIndex(self)
+
+    @property
+    def message_templates(self) -> scheduling_repos.SqlTemplateRepository:
+        return scheduling_repos.SqlTemplateRepository(self, self._bound_tenant())
+
+    @property
+    def scheduled_messages(self) -> scheduling_repos.SqlScheduledMessageRepository:
+        return scheduling_repos.SqlScheduledMessageRepository(self, self._bound_tenant())
+
+    @property
+    def scheduling_settings(self) -> scheduling_repos.SqlSchedulingSettingsRepository:
+        return scheduling_repos.SqlSchedulingSettingsRepository(self, self._bound_tenant())
+
+    @property
+    def scheduled_dispatch(self) -> scheduling_dispatch.SqlDispatchQueue:
+        # Claims and retention span every tenant: platform transactions only.
+        if self.tenant_id is not None:
+            raise RuntimeError("platform-wide repository used in a tenant transaction")
+        return scheduling_dispatch.SqlDispatchQueue(self)
 
     def _bound_tenant(self) -> ids.TenantId:
         if self.tenant_id is None:
@@ -194,5 +229,7 @@ if TYPE_CHECKING:
     _iam: type[iam_ports.IamUoW] = SqlUnitOfWork
     _accounts: type[iam_ports.AccountsUoW] = SqlUnitOfWork
     _platform: type[platform_ports.PlatformUoW] = SqlUnitOfWork
+    _audit_reading: type[platform_ports.AuditUoW] = SqlUnitOfWork
     _orders: type[orders_ports.OrdersUoW] = SqlUnitOfWork
     _conversations: type[conversations_ports.ConversationsUoW] = SqlUnitOfWork
+    _scheduling: type[scheduling_ports.SchedulingUoW] = SqlUnitOfWork

@@ -15,6 +15,7 @@ import attrs
 import dramatiq
 
 from b2app.workers import inbound, runtime
+from b2app.workers import scheduling as scheduling_jobs
 from b2core.conversations import commands as conversation_commands
 from b2core.conversations import outbound
 from b2core.messagebus import MessageBus
@@ -65,6 +66,18 @@ REGISTRY: tuple[ActorSpec, ...] = (
     ActorSpec(ping, PING, PLATFORM_QUEUE),
     ActorSpec(handle_inbound, inbound.INBOUND_ACTOR, inbound.INBOUND_QUEUE),
     ActorSpec(send_outbound, outbound.SEND_ACTOR, outbound.SEND_QUEUE),
+    ActorSpec(
+        scheduling_jobs.dispatch_due,
+        scheduling_jobs.DISPATCH_ACTOR,
+        scheduling_jobs.QUEUE,
+        scheduling_jobs.OPTIONS,
+    ),
+    ActorSpec(
+        scheduling_jobs.purge_old,
+        scheduling_jobs.PURGE_ACTOR,
+        scheduling_jobs.QUEUE,
+        scheduling_jobs.OPTIONS,
+    ),
 )
 
 

@@ -32,6 +32,8 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset(
         ("POST", f"{API}/auth/verify-email"),
         ("GET", f"{API}/webhooks/whatsapp/{{channel_id}}"),
         ("POST", f"{API}/webhooks/whatsapp/{{channel_id}}"),
+        ("POST", f"{API}/webhooks/bridge/{{channel_id}}"),
+        ("GET", f"{API}/growth"),
     }
 )
 PLACEHOLDER = "00000000-0000-7000-8000-000000000000"
