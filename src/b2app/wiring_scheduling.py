@@ -151,6 +151,7 @@ def register(wiring: Wiring) -> None:
             resolve(WhatsAppNumbers), resolve(conversation_ports.ChannelDirectory)
         ),
     )
+    _register_chains(wiring)
     if config.broker_url is None and config.in_process_worker:
 
         async def start() -> None:
@@ -167,6 +168,32 @@ def register(wiring: Wiring) -> None:
         # Shutdown hooks run last-registered first; this one must run after the in-process
         # worker (registered earlier) has stopped and handed its delayed messages back.
         wiring.lifecycle.shutdown_hooks.insert(0, flush)
+
+
+def _register_chains(wiring: Wiring) -> None:
+    """Where the periodic chains are recorded: in memory, or in Redis with a shared broker."""
+    config = wiring.config
+    if config.broker_url is None:
+        wiring.container.register(
+            scheduling_jobs.ChainRegistry, instance=scheduling_jobs.InProcessChains()
+        )
+        return
+    from b2adapters.redis import connection as redis_connection
+    from b2adapters.redis.keys import KeySpace
+
+    client = wiring.redis
+    if client is None:  # a shared broker is a Redis; its URL serves when no B2_REDIS_URL is set
+        client = redis_connection.connect(config.broker_url)
+
+        async def close() -> None:
+            await redis_connection.close(client)
+
+        wiring.lifecycle.on_shutdown(close)
+    keys = KeySpace(config.redis_prefix)
+    wiring.container.register(
+        scheduling_jobs.ChainRegistry,
+        instance=scheduling_jobs.RedisChains(client, lambda actor: keys.plain("chains", actor)),
+    )
 
 
 def _stored_windows(uow: Any) -> ports.ServiceWindows:

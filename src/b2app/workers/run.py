@@ -9,12 +9,15 @@ from collections.abc import Callable
 from types import FrameType
 
 import dramatiq
+import punq
+from dramatiq import asyncio as dramatiq_asyncio
 
 from b2adapters.dramatiq import broker as dramatiq_broker
 from b2app import settings
 from b2app.workers import broker as worker_broker
 from b2app.workers import runtime
-from b2core.shared import errors
+from b2app.workers import scheduling as scheduling_jobs
+from b2core.shared import errors, tasks
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,7 @@ def _work_until(broker: dramatiq.Broker, threads: int, stop: threading.Event) ->
     worker = dramatiq.Worker(broker, worker_threads=threads)
     worker.start()
     log.info("worker started with %d threads", threads)
+    _start_periodic_jobs()
     try:
         while not stop.wait(0.5):
             pass
@@ -63,6 +67,23 @@ def _work_until(broker: dramatiq.Broker, threads: int, stop: threading.Event) ->
         log.info("worker stopping")
         worker.stop(timeout=SHUTDOWN_TIMEOUT_MS)
         dramatiq_broker.detach_worker(broker, worker)
+
+
+def _start_periodic_jobs() -> None:
+    """Start the scheduling chains on the worker's loop (this worker's replace older ones)."""
+    container = runtime.current()
+    try:
+        queue = container.resolve(tasks.TaskQueue)
+        registry = container.resolve(scheduling_jobs.ChainRegistry)
+    except punq.MissingDependencyError:
+        log.warning("no scheduling chains: the container has no task queue or chain registry")
+        return
+    loop_thread = dramatiq_asyncio.get_event_loop_thread()
+    if loop_thread is None:
+        log.warning("no scheduling chains: the worker has no event loop")
+        return
+    loop_thread.run_coroutine(scheduling_jobs.start_chains(queue, registry))
+    log.info("scheduling chains started")
 
 
 def _nothing() -> None:

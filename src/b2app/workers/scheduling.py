@@ -3,9 +3,18 @@
 
 A chain is one job that, when it has run, enqueues itself again with a delay. Each run catches
 its own failures, so dramatiq never retries it (a retry next to the re-enqueue would fork the
-chain). A process starts its chains once (:func:`start_chains`); a chain carries its starter's
-id, and a process drops the leftovers of chains it started before and has since replaced
-(after a restart of an embedded app on the same broker), so only one chain per process runs.
+chain). A process starts its chains once (:func:`start_chains`) and records each in a
+:class:`ChainRegistry`; a run goes on only while the registry says its chain is live.
+
+* Embedded (in-process broker): the registry is this process's memory. A chain carries its
+  starter's id, and a process drops the leftovers of chains it started before and has since
+  replaced (after a restart of an embedded app on the same broker).
+* Shared broker (``b2 worker`` processes): the registry is one Redis key per actor, and the
+  newest starter wins. Every worker that boots starts a chain and replaces the previous one,
+  which ends at its next run; so one chain per actor runs for the whole deployment, it
+  survives the death of the process that started it (its jobs live on the broker), and
+  restarts never pile chains up.
+
 Running more chains than needed costs queries, never a duplicate send: claims make each
 message one dispatcher's at a time and the idempotency key covers the rest.
 """
@@ -18,8 +27,10 @@ import secrets
 import socket
 import threading
 from datetime import timedelta
+from typing import Any, Protocol
 
 import dramatiq
+import punq
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.common import dq_name
 
@@ -50,21 +61,72 @@ def _job(actor: str, chain: str) -> tasks.Job:
     return tasks.Job(actor_name=actor, queue_name=QUEUE, args=(chain,))
 
 
-async def start_chains(queue: tasks.TaskQueue) -> None:
+class ChainRegistry(Protocol):
+    """Which chain of each periodic actor is live."""
+
+    async def start(self, actor: str) -> str | None:
+        """Record a new chain of ``actor`` and return its id; None when one runs already."""
+        ...
+
+    async def is_live(self, actor: str, chain: str) -> bool:
+        """Whether a run of ``chain`` should go on."""
+        ...
+
+
+class InProcessChains:
+    """The registry of an embedded app: this process's memory (see the module's docs)."""
+
+    async def start(self, actor: str) -> str | None:
+        with _lock:
+            if actor in _live:
+                return None
+            chain = f"{WORKER_ID}/{secrets.token_hex(4)}"
+            _live[actor] = chain
+            return chain
+
+    async def is_live(self, actor: str, chain: str) -> bool:
+        started_by = chain.rpartition("/")[0]
+        if started_by != WORKER_ID:
+            return True
+        with _lock:
+            return _live.get(actor) == chain
+
+
+class RedisChains:
+    """The registry of a deployment on a shared broker: one key per actor, newest wins.
+
+    ``client`` is an asyncio redis client; ``key`` maps an actor name to its key.
+    """
+
+    def __init__(self, client: Any, key: Any) -> None:
+        self._client = client
+        self._key = key
+
+    async def start(self, actor: str) -> str:
+        chain = f"{WORKER_ID}/{secrets.token_hex(4)}"
+        await self._client.set(self._key(actor), chain)
+        return chain
+
+    async def is_live(self, actor: str, chain: str) -> bool:
+        current = await self._client.get(self._key(actor))
+        if isinstance(current, bytes):
+            current = current.decode()
+        return bool(current == chain)
+
+
+async def start_chains(queue: tasks.TaskQueue, registry: ChainRegistry | None = None) -> None:
     """Start this process's dispatch and purge chains, unless they run already."""
+    chains = registry or InProcessChains()
     # The first runs wait one period too (the purge a minute): a process that has just started
     # is busy enough, and a host loop that is not serving yet cannot run them.
     for actor, first in ((DISPATCH_ACTOR, DISPATCH_EVERY), (PURGE_ACTOR, FIRST_PURGE_AFTER)):
-        with _lock:
-            if actor in _live:
-                continue
-            chain = f"{WORKER_ID}/{secrets.token_hex(4)}"
-            _live[actor] = chain
-        await queue.enqueue(_job(actor, chain), delay=first)
+        chain = await chains.start(actor)
+        if chain is not None:
+            await queue.enqueue(_job(actor, chain), delay=first)
 
 
 def stop_chains() -> None:
-    """Forget this process's chains: their next runs are dropped."""
+    """Forget this process's in-process chains: their next runs are dropped."""
     with _lock:
         _live.clear()
 
@@ -82,18 +144,17 @@ def flush_leftovers(broker: dramatiq.Broker) -> None:
             broker.flush(name)
 
 
-def is_live(actor: str, chain: str) -> bool:
-    """Whether a run of ``chain`` should go on: any other process's chain does; one of this
-    process's only while it is the chain this process runs."""
-    started_by = chain.rpartition("/")[0]
-    if started_by != WORKER_ID:
-        return True
-    with _lock:
-        return _live.get(actor) == chain
+def _registry() -> ChainRegistry:
+    try:
+        registry: ChainRegistry = runtime.resolve(ChainRegistry)
+    except punq.MissingDependencyError:
+        return InProcessChains()
+    return registry
 
 
 async def _run_and_reschedule(actor: str, chain: str, command: object, every: timedelta) -> None:
-    if not is_live(actor, chain):
+    registry = _registry()
+    if not await registry.is_live(actor, chain):
         return
     try:
         bus: MessageBus = runtime.resolve(MessageBus)
@@ -101,7 +162,7 @@ async def _run_and_reschedule(actor: str, chain: str, command: object, every: ti
     except Exception:  # the next run tries again; a retry here would fork the chain
         log.exception("%s failed", actor)
     finally:
-        if is_live(actor, chain):
+        if await registry.is_live(actor, chain):
             queue: tasks.TaskQueue = runtime.resolve(tasks.TaskQueue)
             await queue.enqueue(_job(actor, chain), delay=every)
 
