@@ -18,6 +18,7 @@ from b2app.workers import inbound, runtime
 from b2app.workers import scheduling as scheduling_jobs
 from b2core.conversations import commands as conversation_commands
 from b2core.conversations import outbound
+from b2core.conversations.handlers import sending
 from b2core.messagebus import MessageBus
 from b2core.pipeline import commands as pipeline_commands
 from b2core.shared import ids, tasks
@@ -54,12 +55,19 @@ async def handle_inbound(payload: str) -> None:
 
 
 async def send_outbound(tenant_id: str, message_id: str) -> None:
-    """Send one queued outbound message through its channel."""
+    """Send one queued outbound message through its channel.
+
+    A deferred send (a rate bucket is empty, or the provider said "slow down") is not a
+    failure: the job is enqueued again after the wait it was given, without using one of its
+    attempts, and this run ends successfully.
+    """
     bus: MessageBus = runtime.resolve(MessageBus)
-    command = conversation_commands.SendOutboundMessage(
-        ids.TenantId(tenant_id), ids.MessageId(message_id)
-    )
-    await bus.handle(command)
+    tenant, message = ids.TenantId(tenant_id), ids.MessageId(message_id)
+    try:
+        await bus.handle(conversation_commands.SendOutboundMessage(tenant, message))
+    except sending.SendDeferred as deferred:
+        queue: tasks.TaskQueue = runtime.resolve(tasks.TaskQueue)
+        await queue.enqueue(outbound.send_job(tenant, message), delay=deferred.retry_after)
 
 
 REGISTRY: tuple[ActorSpec, ...] = (
