@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import httpx
 
+from b2adapters.bridge import expiring
+from b2adapters.bridge.factory import BridgeAdapters
 from b2adapters.crypto import fields
 from b2adapters.simulator.channel import SimulatorDirectory, SimulatorOutbox
 from b2adapters.whatsapp import cloud_api, directory
 from b2app import settings
-from b2core.conversations import channel, connections
 from b2core.conversations import connection_handlers as handlers
+from b2core.conversations import connections
 from b2core.conversations import ports as conversation_ports
 from b2core.shared import errors
 
@@ -82,24 +84,27 @@ class SharedHttpClient:
 
 @attrs.frozen
 class AdapterChannelFactory:
-    """Builds Cloud API channels on the shared client; bridges wait for their adapter."""
+    """Builds Cloud API and bridge channels on the shared client.
+
+    One memory of sent idempotency keys serves every channel built here, so a retried job
+    finds its key although the directory builds a new channel object for each send.
+    """
 
     http: SharedHttpClient
     graph_url: str
+    sent: expiring.SentKeys = attrs.field(factory=expiring.SentKeys)
 
     def cloud(self, phone_number_id: str, access_token: str) -> conversation_ports.Channel:
         """The Cloud API channel of one number, with its opened token."""
         return cloud_api.CloudApiChannel(
-            self.http.client, self.graph_url, phone_number_id, access_token
+            self.http.client, self.graph_url, phone_number_id, access_token, self.sent
         )
 
     def bridge(
         self, connection: connections.ConnectedChannel, secrets: Mapping[str, str]
     ) -> conversation_ports.Channel:
-        """No bridge adapter is installed yet: the send is retried, then dead-lettered."""
-        raise channel.ChannelUnavailable(
-            f"sending through a {connection.provider} bridge is not available yet"
-        )
+        """The bridge channel of a WAHA or Evolution connection, with its opened API key."""
+        return BridgeAdapters(self.http.client, self.sent).channel(connection, secrets)
 
 
 def register(wiring: Wiring) -> None:

@@ -1,8 +1,8 @@
 """One Channel contract for every channel b2 ships: simulator, Cloud API, WAHA and Evolution.
 
 The HTTP adapters run against local fakes on loopback (tests/support/fake_graph.py and
-fake_bridge.py). The Cloud API has no idempotency key, so its run wraps it in the bridges'
-idempotency layer (see :class:`KeyedCloudApiChannel`).
+fake_bridge.py). Neither Graph nor the bridges take an idempotency key, so each adapter keeps
+the keys it sent (``expiring.SentKeys``, one per process in the app).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import pytest
 from b2adapters.bridge import evolution, expiring, transport, waha
 from b2adapters.simulator.channel import SimulatorChannel, SimulatorOutbox
 from b2adapters.whatsapp import cloud_api
-from b2core.conversations import channel
 from b2core.shared import ids
 from b2core.testing.contracts.channel import *  # noqa: F403
 from b2core.testing.contracts.channel import CUSTOMER
@@ -35,46 +34,6 @@ class FixedClock:
 
     def now(self) -> datetime:
         return datetime(2026, 1, 5, 9, tzinfo=UTC)
-
-
-@attrs.frozen
-class KeyedCloudApiChannel:
-    """The Cloud API channel with the bridges' key -> provider id memory in front of its sends.
-
-    ``CloudApiChannel`` itself passes ``idempotency_key`` nowhere (Graph takes none); the
-    send job's message store deduplicates in production. This wrapper is what the contract's
-    idempotency rule needs for an HTTP provider, as the bridge adapters do built in.
-    """
-
-    inner: cloud_api.CloudApiChannel
-    sent: expiring.SentKeys = attrs.field(factory=expiring.SentKeys)
-
-    async def send_text(
-        self, customer_id: str, text: str, *, idempotency_key: str | None = None
-    ) -> str:
-        return await self.sent.once(
-            idempotency_key, lambda: self.inner.send_text(customer_id, text)
-        )
-
-    async def send_template(
-        self, customer_id: str, template: channel.Template, *, idempotency_key: str | None = None
-    ) -> str:
-        return await self.sent.once(
-            idempotency_key, lambda: self.inner.send_template(customer_id, template)
-        )
-
-    async def send_media(
-        self, customer_id: str, media: channel.Media, *, idempotency_key: str | None = None
-    ) -> str:
-        return await self.sent.once(
-            idempotency_key, lambda: self.inner.send_media(customer_id, media)
-        )
-
-    async def show_typing(self, customer_id: str, *, in_reply_to: str | None = None) -> None:
-        await self.inner.show_typing(customer_id, in_reply_to=in_reply_to)
-
-    async def mark_read(self, customer_id: str, provider_message_id: str) -> None:
-        await self.inner.mark_read(customer_id, provider_message_id)
 
 
 @attrs.frozen
@@ -100,8 +59,9 @@ def _build(name: str, fakes: Fakes, http: httpx.AsyncClient) -> Any:
     if name == "simulator":
         return SimulatorChannel(SimulatorOutbox(FixedClock()), ids.TenantId("tenant-contract"))
     if name == "cloud_api":
-        inner = cloud_api.CloudApiChannel(http, fakes.graph.graph_url, "1000001", "token")
-        return KeyedCloudApiChannel(inner)
+        return cloud_api.CloudApiChannel(
+            http, fakes.graph.graph_url, "1000001", "token", expiring.SentKeys()
+        )
     if name == "waha":
         bridge = transport.BridgeHttp(
             http, waha.PROVIDER, fakes.waha.base_url, waha.KEY_HEADER, API_KEY
@@ -134,3 +94,19 @@ async def test_the_bridges_send_once_per_key_on_the_wire(fakes: Fakes) -> None:
         again = await target.send_text(CUSTOMER, "once", idempotency_key="wire-key")
     assert first == again
     assert len(fakes.waha.sends()) == before + 1
+
+
+async def test_the_cloud_api_sends_once_per_key_on_the_wire(fakes: Fakes) -> None:
+    # Two channel objects sharing one key memory (as the app's factory builds them per send).
+    sent = expiring.SentKeys()
+    async with httpx.AsyncClient(timeout=5.0) as http:
+
+        def build() -> cloud_api.CloudApiChannel:
+            return cloud_api.CloudApiChannel(http, fakes.graph.graph_url, "1000001", "t", sent)
+
+        before = len(fakes.graph.requests)
+        first = await build().send_text(CUSTOMER, "once", idempotency_key="graph-key")
+        again = await build().send_text(CUSTOMER, "once", idempotency_key="graph-key")
+        other = await build().send_text(CUSTOMER, "once", idempotency_key="other-key")
+    assert first == again != other
+    assert len(fakes.graph.requests) == before + 2

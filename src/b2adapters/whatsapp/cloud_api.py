@@ -6,13 +6,14 @@ travels only in the ``Authorization`` header: it is kept out of reprs, logs and 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
 import attrs
 import httpx
 
+from b2adapters.bridge import expiring
 from b2core.conversations import channel
 
 DEFAULT_RETRY_AFTER = timedelta(seconds=60)
@@ -90,14 +91,21 @@ def _is_bad_recipient(error: GraphError) -> bool:
 class CloudApiChannel:
     """One WhatsApp number (``phone_number_id``) on the Cloud API, sending through ``http``.
 
-    The Graph API has no idempotency keys: ``idempotency_key`` is accepted and not sent; the
-    send job deduplicates before calling (see docs/pipeline.md).
+    The Graph API has no idempotency keys: the send job deduplicates before calling (see
+    docs/pipeline.md), and ``sent``, when given (share one across the channels a process
+    builds), replays the first success of an ``idempotency_key`` instead of sending again.
     """
 
     http: httpx.AsyncClient = attrs.field(repr=False)
     graph_url: str
     phone_number_id: str
     access_token: str = attrs.field(repr=False)
+    sent: expiring.SentKeys | None = attrs.field(default=None, repr=False)
+
+    async def _once(self, key: str | None, send: Callable[[], Awaitable[str]]) -> str:
+        if self.sent is None:
+            return await send()
+        return await self.sent.once(key, send)
 
     @property
     def messages_url(self) -> str:
@@ -108,7 +116,8 @@ class CloudApiChannel:
         self, customer_id: str, text: str, *, idempotency_key: str | None = None
     ) -> str:
         """Send a text message; return the ``wamid``."""
-        return await self._send(customer_id, "text", {"body": text, "preview_url": False})
+        content = {"body": text, "preview_url": False}
+        return await self._once(idempotency_key, lambda: self._send(customer_id, "text", content))
 
     async def send_template(
         self, customer_id: str, template: channel.Template, *, idempotency_key: str | None = None
@@ -118,7 +127,9 @@ class CloudApiChannel:
         if template.parameters:
             parameters = [{"type": "text", "text": value} for value in template.parameters]
             content["components"] = [{"type": "body", "parameters": parameters}]
-        return await self._send(customer_id, "template", content)
+        return await self._once(
+            idempotency_key, lambda: self._send(customer_id, "template", content)
+        )
 
     async def send_media(
         self, customer_id: str, media: channel.Media, *, idempotency_key: str | None = None
@@ -130,7 +141,7 @@ class CloudApiChannel:
             content["caption"] = media.caption
         if media.filename is not None and media.type is channel.MediaType.DOCUMENT:
             content["filename"] = media.filename
-        return await self._send(customer_id, kind, content)
+        return await self._once(idempotency_key, lambda: self._send(customer_id, kind, content))
 
     async def show_typing(self, customer_id: str, *, in_reply_to: str | None = None) -> None:
         """Mark ``in_reply_to`` read and show typing; the Cloud API needs a message to tie it to."""
