@@ -21,6 +21,7 @@ from b2core.conversations import outbound, sessions
 from b2core.conversations import ports as conversation_ports
 from b2core.orders import catalog
 from b2core.pipeline import config, ports, switches
+from b2core.platform import ports as platform_ports
 from b2core.shared import ids, tasks, time
 
 if TYPE_CHECKING:
@@ -43,7 +44,10 @@ def register(wiring: Wiring) -> None:
     _register_session_claims(wiring)
     wiring.singleton(
         conversation_ports.SendingSwitches,
-        lambda: switches.PipelineSendingSwitches(container.resolve(ports.PipelineUoW)),
+        lambda: switches.PipelineSendingSwitches(
+            container.resolve(ports.PipelineUoW),
+            container.resolve(platform_ports.SystemSettingsReader),
+        ),
     )
 
 

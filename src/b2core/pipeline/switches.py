@@ -8,6 +8,7 @@ import attrs
 
 from b2core.ai import settings as ai_settings
 from b2core.pipeline import ports
+from b2core.platform import ports as platform_ports
 from b2core.shared import ids
 from b2core.tenants import model as tenant_model
 
@@ -17,17 +18,21 @@ if TYPE_CHECKING:
 
 @attrs.frozen
 class PipelineSendingSwitches:
-    """Global and tenant WhatsApp switches, and the tenant's status (only ACTIVE sends)."""
+    """Global and tenant WhatsApp switches, and the tenant's status (only ACTIVE sends).
+
+    The global switch comes from the cached system settings (an admin's change reaches every
+    process within about a second); the tenant's status and switch from the store.
+    """
 
     uow: ports.PipelineUoW
+    system: platform_ports.SystemSettingsReader
 
     async def may_send(self, tenant_id: ids.TenantId) -> bool:
+        if not (await self.system.current()).global_whatsapp_enabled:
+            return False
         async with self.uow.platform() as platform:
             tenant = await platform.tenants.get(tenant_id)
-            system = await platform.settings.system()
         if tenant is None or tenant.status is not tenant_model.TenantStatus.ACTIVE:
-            return False
-        if system is not None and not system.global_whatsapp_enabled:
             return False
         async with self.uow.tenant(tenant_id) as tx:
             settings = await tx.ai_settings.get() or ai_settings.AiSettings(tenant_id=tenant_id)

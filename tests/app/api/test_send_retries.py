@@ -158,3 +158,26 @@ async def test_a_send_that_always_fails_is_dead_lettered_and_requeue_delivers_it
 
     await _wait_for(sent, "the requeued send")
     assert live.directory.delivered == ["flaky always"]
+
+
+async def test_the_global_whatsapp_switch_stops_queued_sends_at_once(live: Live) -> None:
+    admin = await live.api.tenant_admin()
+    operator = await live.api.super_admin()
+    client = live.api.client
+    url = f"{API}/conversations/{await _conversation(live, admin.headers)}"
+    switched = await client.patch(
+        f"{API}/admin/settings",
+        headers=operator.headers,
+        json={"global_whatsapp_enabled": False},
+    )
+    assert switched.status_code == 200, switched.text
+
+    replied = await client.post(f"{url}/reply", headers=admin.headers, json={"text": "flaky off"})
+    assert replied.status_code == 201, replied.text
+    message_id = replied.json()["message_id"]
+
+    async def failed() -> bool:
+        return await _state(live, admin.headers, url, message_id) == "FAILED"
+
+    await _wait_for(failed, "the send to be refused")
+    assert live.directory.attempts == []
