@@ -23,6 +23,7 @@ from b2core.orders import catalog
 from b2core.pipeline import config, ports, switches
 from b2core.platform import ports as platform_ports
 from b2core.shared import ids, tasks, time
+from b2core.shared import outbox as shared_outbox
 
 if TYPE_CHECKING:
     from b2app.bootstrap import Wiring
@@ -37,8 +38,16 @@ def register(wiring: Wiring) -> None:
     container.register(SimulatorOutbox, instance=outbox)
     container.register(conversation_ports.ChannelDirectory, instance=SimulatorDirectory(outbox))
     wiring.singleton(
+        shared_outbox.OutboxRelay,
+        lambda: shared_outbox.OutboxRelay(
+            container.resolve(conversation_ports.ConversationsUoW),
+            container.resolve(tasks.TaskQueue),
+            _clock(container),
+        ),
+    )
+    wiring.singleton(
         conversation_ports.OutboundQueue,
-        lambda: outbound.TaskOutboundQueue(container.resolve(tasks.TaskQueue)),
+        lambda: outbound.TaskOutboundQueue(container.resolve(shared_outbox.OutboxRelay)),
     )
     _register_webhook_dedupe(wiring)
     _register_session_claims(wiring)

@@ -9,6 +9,7 @@ from b2adapters.memory import ai as ai_repos
 from b2adapters.memory import audit, iam, orders, platform, tenants
 from b2adapters.memory import channels as channel_repos
 from b2adapters.memory import conversations as conversation_repos
+from b2adapters.memory import outbox as outbox_repos
 from b2adapters.memory import scheduling as scheduling_repos
 from b2adapters.memory.store import InMemoryStore
 from b2core.shared import ids
@@ -104,6 +105,11 @@ class InMemoryTransaction:
     @property
     def messages(self) -> conversation_repos.InMemoryMessageRepository:
         return conversation_repos.InMemoryMessageRepository(self, self._require_tenant())
+
+    @property
+    def outbox(self) -> outbox_repos.InMemoryOutbox:
+        # Tenant transactions write their own entries; the relay reads in platform ones.
+        return outbox_repos.InMemoryOutbox(self)
 
     @property
     def staff(self) -> conversation_repos.InMemoryStaffDirectory:

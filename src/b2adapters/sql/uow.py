@@ -23,6 +23,7 @@ from b2adapters.sql import audit, iam, platform, scheduling_dispatch, statements
 from b2adapters.sql import channels as channel_repos
 from b2adapters.sql import conversations as conversation_repos
 from b2adapters.sql import orders as order_repos
+from b2adapters.sql import outbox as outbox_repos
 from b2adapters.sql import scheduling as scheduling_repos
 from b2adapters.sql.migrations import rls
 from b2core.shared import ids
@@ -143,6 +144,11 @@ class SqlTransaction:
     @property
     def messages(self) -> conversation_repos.SqlMessageRepository:
         return conversation_repos.SqlMessageRepository(self, self._bound_tenant())
+
+    @property
+    def outbox(self) -> outbox_repos.SqlOutbox:
+        # Tenant transactions write their own entries; the relay reads in platform ones.
+        return outbox_repos.SqlOutbox(self)
 
     @property
     def staff(self) -> conversation_repos.SqlStaffDirectory:

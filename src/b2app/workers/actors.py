@@ -81,6 +81,12 @@ REGISTRY: tuple[ActorSpec, ...] = (
         scheduling_jobs.OPTIONS,
     ),
     ActorSpec(
+        scheduling_jobs.sweep_outbox,
+        scheduling_jobs.SWEEP_ACTOR,
+        scheduling_jobs.QUEUE,
+        scheduling_jobs.OPTIONS,
+    ),
+    ActorSpec(
         scheduling_jobs.purge_old,
         scheduling_jobs.PURGE_ACTOR,
         scheduling_jobs.QUEUE,

@@ -1,5 +1,7 @@
-"""The dispatcher's periodic jobs: ``scheduling.dispatch_due`` every few seconds and
-``scheduling.purge_old`` daily, each a self-scheduling chain.
+"""The periodic jobs, each a self-scheduling chain on the ``scheduling`` queue: the dispatcher's
+``scheduling.dispatch_due`` every few seconds and ``scheduling.purge_old`` daily, and
+``scheduling.sweep_outbox``, which enqueues the outbox entries whose fast path never ran
+(see :mod:`b2core.shared.outbox`).
 
 A chain is one job that, when it has run, enqueues itself again with a delay. Each run catches
 its own failures, so dramatiq never retries it (a retry next to the re-enqueue would fork the
@@ -37,7 +39,7 @@ from dramatiq.common import dq_name
 from b2app.workers import runtime
 from b2core.messagebus import MessageBus
 from b2core.scheduling import commands
-from b2core.shared import tasks
+from b2core.shared import outbox, tasks
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,8 @@ PURGE_ACTOR = "scheduling.purge_old"
 DISPATCH_EVERY = timedelta(seconds=2)
 PURGE_EVERY = timedelta(days=1)
 FIRST_PURGE_AFTER = timedelta(minutes=1)
+SWEEP_ACTOR = "scheduling.sweep_outbox"
+SWEEP_EVERY = timedelta(seconds=10)
 #: Dramatiq options of both actors: no retries (a run that fails waits for the next one).
 OPTIONS = {"max_retries": 0}
 
@@ -116,11 +120,16 @@ class RedisChains:
 
 async def start_chains(queue: tasks.TaskQueue, registry: ChainRegistry | None = None) -> None:
     """Start this process's dispatch and purge chains, unless they run already."""
-    chains = registry or InProcessChains()
+    registry = registry or InProcessChains()
     # The first runs wait one period too (the purge a minute): a process that has just started
     # is busy enough, and a host loop that is not serving yet cannot run them.
-    for actor, first in ((DISPATCH_ACTOR, DISPATCH_EVERY), (PURGE_ACTOR, FIRST_PURGE_AFTER)):
-        chain = await chains.start(actor)
+    chains = (
+        (DISPATCH_ACTOR, DISPATCH_EVERY),
+        (PURGE_ACTOR, FIRST_PURGE_AFTER),
+        (SWEEP_ACTOR, SWEEP_EVERY),
+    )
+    for actor, first in chains:
+        chain = await registry.start(actor)
         if chain is not None:
             await queue.enqueue(_job(actor, chain), delay=first)
 
@@ -157,8 +166,14 @@ async def _run_and_reschedule(actor: str, chain: str, command: object, every: ti
     if not await registry.is_live(actor, chain):
         return
     try:
-        bus: MessageBus = runtime.resolve(MessageBus)
-        await bus.handle(command)
+        if isinstance(command, _Sweep):
+            relay: outbox.OutboxRelay = runtime.resolve(outbox.OutboxRelay)
+            swept = await relay.sweep()
+            if swept:
+                log.warning("outbox sweep enqueued %d jobs whose fast path never ran", swept)
+        else:
+            bus: MessageBus = runtime.resolve(MessageBus)
+            await bus.handle(command)
     except Exception:  # the next run tries again; a retry here would fork the chain
         log.exception("%s failed", actor)
     finally:
@@ -171,6 +186,15 @@ async def dispatch_due(chain: str) -> None:
     """Send the due scheduled messages as this process's dispatcher, then come back soon."""
     command = commands.DispatchDueMessages(worker_id=WORKER_ID)
     await _run_and_reschedule(DISPATCH_ACTOR, chain, command, DISPATCH_EVERY)
+
+
+class _Sweep:
+    """The outbox sweep's "command" (the relay is a service, not a use case of the bus)."""
+
+
+async def sweep_outbox(chain: str) -> None:
+    """Enqueue the outbox entries left behind by a crash, then come back in a few seconds."""
+    await _run_and_reschedule(SWEEP_ACTOR, chain, _Sweep(), SWEEP_EVERY)
 
 
 async def purge_old(chain: str) -> None:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from b2core.conversations import channel, messages, model
-from b2core.shared import audit, ids, pagination, uow
+from b2core.shared import audit, ids, outbox, pagination, uow
 
 
 class Channel(Protocol):
@@ -214,6 +214,11 @@ class ConversationsTx(uow.Transaction, Protocol):
         """The audit trail: each staff action on a conversation appends one entry here."""
         ...
 
+    @property
+    def outbox(self) -> outbox.OutboxWriter:
+        """Jobs that must follow this transaction's changes (the send of a stored reply)."""
+        ...
+
 
 class ConversationsUoW(Protocol):
     """Opens conversations transactions bound to one tenant."""
@@ -222,7 +227,12 @@ class ConversationsUoW(Protocol):
 
 
 class OutboundQueue(Protocol):
-    """Hands a recorded outbound message to the send job (after the recording committed)."""
+    """Hands a recorded outbound message to the send job (after the recording committed).
+
+    The transaction that stored the message also wrote its outbox entry
+    (:func:`b2core.conversations.outbound.send_entry`); this is the fast path that enqueues it
+    right away. When it fails, the outbox sweep enqueues the job later: nothing is lost.
+    """
 
     async def enqueue_send(self, tenant_id: ids.TenantId, message_id: ids.MessageId) -> None:
         """Queue the sending of ``message_id``; raises ``errors.Unavailable`` when it cannot."""

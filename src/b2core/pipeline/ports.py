@@ -9,7 +9,7 @@ from b2core.ai import ports as ai_ports
 from b2core.conversations import ports as conversation_ports
 from b2core.orders import ports as order_ports
 from b2core.platform import ports as platform_ports
-from b2core.shared import audit, ids, uow
+from b2core.shared import audit, ids, outbox, uow
 from b2core.tenants import ports as tenant_ports
 
 
@@ -39,6 +39,9 @@ class PipelineTx(uow.Transaction, Protocol):
 
     @property
     def audit(self) -> audit.AuditLog: ...
+
+    @property
+    def outbox(self) -> outbox.OutboxWriter: ...
 
 
 class PipelinePlatformTx(uow.Transaction, Protocol):

@@ -9,6 +9,7 @@ import attrs
 from b2core.ai import fallbacks, history, llm, policy
 from b2core.ai import model as ai_model
 from b2core.conversations import messages
+from b2core.conversations import outbound as outbound_jobs
 from b2core.conversations import ports as conversation_ports
 from b2core.orders import catalog
 from b2core.orders import model as order_model
@@ -164,6 +165,7 @@ class Replier:
                     ai_confidence=_confidence(draft),
                 )  # fmt: skip
                 await tx.messages.add(reply)
+                await tx.outbox.add(outbound_jobs.send_entry(ctx.tenant.id, reply.id, now))
                 conversation = conversation.record_outbound(now)
             if draft.handoff and conversation.ai_may_reply:
                 conversation = conversation.hand_off(now)

@@ -40,7 +40,11 @@ def test_the_newest_chain_on_redis_wins_and_older_ones_end(
             await scheduling_jobs.start_chains(first_queue, registry)
             await scheduling_jobs.start_chains(second_queue, registry)
             actors = {job.actor_name for job, _ in first_queue.jobs}
-            assert actors == {scheduling_jobs.DISPATCH_ACTOR, scheduling_jobs.PURGE_ACTOR}
+            assert actors == {
+                scheduling_jobs.DISPATCH_ACTOR,
+                scheduling_jobs.PURGE_ACTOR,
+                scheduling_jobs.SWEEP_ACTOR,
+            }
             for (old, _), (new, _) in zip(first_queue.jobs, second_queue.jobs, strict=True):
                 assert old.actor_name == new.actor_name
                 assert not await registry.is_live(old.actor_name, str(old.args[0]))
@@ -61,7 +65,7 @@ def test_in_process_chains_start_once_per_process() -> None:
         try:
             await scheduling_jobs.start_chains(queue, registry)
             await scheduling_jobs.start_chains(queue, registry)
-            assert len(queue.jobs) == 2  # the second start found both chains running
+            assert len(queue.jobs) == 3  # the second start found every chain running
             job = queue.jobs[0][0]
             assert await registry.is_live(job.actor_name, str(job.args[0]))
             scheduling_jobs.stop_chains()

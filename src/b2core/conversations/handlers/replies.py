@@ -5,6 +5,7 @@ from __future__ import annotations
 import attrs
 
 from b2core.conversations import commands, messages, policy, ports
+from b2core.conversations import outbound as outbound_jobs
 from b2core.conversations.handlers import common
 from b2core.shared import ids, time
 
@@ -36,6 +37,7 @@ class ReplyAsHumanHandler:
                 message_id, taken, cmd.text, now, key, sender_user_id=cmd.user_id
             )
             await tx.messages.add(message)
+            await tx.outbox.add(outbound_jobs.send_entry(cmd.tenant_id, message.id, now))
             saved = await tx.conversations.save(taken)
             metadata = {
                 "message_id": message.id,
