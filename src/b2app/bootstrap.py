@@ -29,6 +29,7 @@ from b2app import (
     wiring_platform,
     wiring_scheduling,
     wiring_sending,
+    wiring_sessions,
 )
 from b2app.http.lifecycle import Lifecycle
 from b2app.readiness import Check, Readiness
@@ -97,6 +98,7 @@ def build_container(
     wiring_channels.register(wiring)
     wiring_bridge.register(wiring)
     wiring_sending.register(wiring)
+    wiring_sessions.register(wiring)
     _register_handlers(container)
     container.register(Readiness, instance=Readiness(tuple(wiring.checks)))
     for key, instance in (overrides or {}).items():

@@ -22,7 +22,7 @@ from b2adapters.sql import uow as sql_uow
 from b2adapters.sql.schema import channels as channel_tables
 from b2core.conversations import connection_handlers, connections
 from b2core.shared import errors, ids, pagination
-from b2core.testing.contracts import UowFactory
+from b2core.testing.contracts import UowFactory, unique_id
 
 A = ids.TenantId("tenant-a")
 B = ids.TenantId("tenant-b")
@@ -174,3 +174,22 @@ async def test_connecting_stores_secrets_only_sealed(uow_factory: UowFactory) ->
         "verify_token": VERIFY,
     }
     assert stored.hints["access_token"] == "****" + TOKEN[-4:]
+
+
+async def test_the_platform_index_lists_every_tenants_bridges_oldest_first(
+    uow_factory: UowFactory,
+) -> None:
+    uow = await uow_factory()
+    tag = unique_id()[:8]
+    later, earlier = (
+        bridge(f"br-{tag}-later", A, T0 + timedelta(hours=2)),
+        bridge(f"br-{tag}-earlier", B, T0 - timedelta(hours=2)),
+    )
+    await _add(uow, A, later, cloud(f"ch-{tag}", A, f"77{int(tag, 16) % 10**8:08d}"))
+    await _add(uow, B, earlier)
+    async with uow.platform() as tx:
+        listed = await tx.channel_index.bridges()
+    assert all(c.kind is connections.ChannelKind.WHATSAPP_BRIDGE for c in listed)
+    mine = [c.id for c in listed if tag in c.id]
+    assert mine == [earlier.id, later.id]
+    assert [c.created_at for c in listed] == sorted(c.created_at for c in listed)

@@ -83,6 +83,11 @@ class InMemoryChannelIndex:
         found: connections.ConnectedChannel | None = self._tx.table(TABLE).get(channel_id)
         return found
 
+    async def bridges(self) -> list[connections.ConnectedChannel]:
+        every: list[connections.ConnectedChannel] = list(self._tx.table(TABLE).values())
+        bridges = [c for c in every if c.kind is connections.ChannelKind.WHATSAPP_BRIDGE]
+        return sorted(bridges, key=lambda c: (c.created_at, c.id))
+
 
 if TYPE_CHECKING:
     from b2adapters.memory import uow

@@ -125,6 +125,12 @@ class SqlChannelIndex:
         row = (await db.execute(select(_T).where(_T.c.id == channel_id))).mappings().first()
         return None if row is None else _from_row(row)
 
+    async def bridges(self) -> list[connections.ConnectedChannel]:
+        kind = connections.ChannelKind.WHATSAPP_BRIDGE.value
+        query = select(_T).where(_T.c.kind == kind).order_by(_T.c.created_at, _T.c.id)
+        db = await self._tx.connection()
+        return [_from_row(row) for row in (await db.execute(query)).mappings()]
+
 
 if TYPE_CHECKING:
     from b2adapters.sql import uow

@@ -60,11 +60,14 @@ def _work_until(broker: dramatiq.Broker, threads: int, stop: threading.Event) ->
     worker.start()
     log.info("worker started with %d threads", threads)
     _start_periodic_jobs()
+    supervising = _supervise_sessions(start=True)
     try:
         while not stop.wait(0.5):
             pass
     finally:
         log.info("worker stopping")
+        if supervising:
+            _supervise_sessions(start=False)
         worker.stop(timeout=SHUTDOWN_TIMEOUT_MS)
         dramatiq_broker.detach_worker(broker, worker)
 
@@ -84,6 +87,29 @@ def _start_periodic_jobs() -> None:
         return
     loop_thread.run_coroutine(scheduling_jobs.start_chains(queue, registry))
     log.info("scheduling chains started")
+
+
+def _supervise_sessions(*, start: bool) -> bool:
+    """Start (or stop) this worker's bridge session supervision on the worker's loop."""
+    from b2app import wiring_sessions  # imported late: it pulls the adapters in
+
+    loop_thread = dramatiq_asyncio.get_event_loop_thread()
+    try:
+        supervisor = runtime.current().resolve(wiring_sessions.SupervisorLoop)
+    except (punq.MissingDependencyError, errors.NotConfigured):
+        return False
+    if loop_thread is None:
+        return False
+
+    async def switch() -> None:
+        if start:
+            supervisor.start()
+        else:
+            await supervisor.stop()
+
+    loop_thread.run_coroutine(switch())
+    log.info("bridge session supervision %s", "started" if start else "stopped")
+    return True
 
 
 def _nothing() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -243,6 +243,10 @@ class ChannelRepository(Protocol):
 
 class ChannelIndex(Protocol):
     """Platform-wide reading of connections: webhooks know a channel id, not a tenant."""
+
+    async def bridges(self) -> Sequence[ConnectedChannel]:
+        """Every tenant's bridge connections, oldest first (the session supervisors' list)."""
+        ...
 
     async def find(self, channel_id: ids.ChannelId) -> ConnectedChannel | None:
         """The connection with this id in any tenant, or None."""
