@@ -7,7 +7,7 @@ from typing import Any
 from b2core.ai import commands as ai
 from b2core.ai import handlers as ai_handlers
 from b2core.conversations import commands as conversations
-from b2core.conversations import connection_handlers, connections
+from b2core.conversations import connection_handlers, connections, session_control
 from b2core.conversations.handlers import inbox as inbox_handlers
 from b2core.conversations.handlers import queries as inbox_queries
 from b2core.conversations.handlers import replies as reply_handlers
@@ -87,6 +87,10 @@ COMMANDS: dict[type[Any], type[Any]] = {
     connections.ConnectBridgeChannel: connection_handlers.ConnectBridgeChannelHandler,
     connections.ListChannels: connection_handlers.ListChannelsHandler,
     connections.DisconnectChannel: connection_handlers.DisconnectChannelHandler,
+    session_control.GetSession: session_control.GetSessionHandler,
+    session_control.StartSession: session_control.StartSessionHandler,
+    session_control.StopSession: session_control.StopSessionHandler,
+    session_control.RequestPairingCode: session_control.RequestPairingCodeHandler,
     ai.GetAiSettings: ai_handlers.GetAiSettingsHandler,
     ai.UpdateAiSettings: ai_handlers.UpdateAiSettingsHandler,
     ai.GetAiUsage: ai_handlers.GetAiUsageHandler,

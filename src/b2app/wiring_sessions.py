@@ -20,8 +20,15 @@ import httpx
 from b2adapters.bridge.factory import BridgeAdapters
 from b2adapters.memory.session_records import InMemorySessionRecords
 from b2app.workers import scheduling as periodic
-from b2core.conversations import connection_handlers, connections, ports, sessions, supervision
-from b2core.shared import time
+from b2core.conversations import (
+    connection_handlers,
+    connections,
+    ports,
+    session_control,
+    sessions,
+    supervision,
+)
+from b2core.shared import ids, time
 
 if TYPE_CHECKING:
     from b2app.bootstrap import Wiring
@@ -109,6 +116,17 @@ def register(wiring: Wiring) -> None:
     container.register(supervision.SessionRecords, instance=records)
     directory = StoredSessionsDirectory(resolve(connections.FieldCipher))
     wiring.lifecycle.on_shutdown(directory.aclose)
+    container.register(supervision.SessionsDirectory, instance=directory)
+    wiring.singleton(
+        session_control.SessionControl,
+        lambda: session_control.SessionControl(
+            resolve(connections.ChannelsUoW),
+            directory,
+            resolve(supervision.SessionRecords),
+            resolve(time.Clock),
+            resolve(ids.IdGenerator),
+        ),
+    )
     wiring.singleton(
         supervision.SessionSupervisor,
         lambda: supervision.SessionSupervisor(

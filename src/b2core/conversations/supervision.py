@@ -11,6 +11,7 @@ says what to do:
   (for :data:`RECONNECT_TIMEOUT`), so never two at once.
 * A logout (the phone unlinked the session: it asks for a QR code again after it was
   connected) is not reconnected: linking again needs a person with the phone.
+* A session a tenant admin stopped (``paused``) stays stopped until they start it again.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class SessionRecord:
     reconnecting_since: datetime | None = None
     logged_out: bool = False
     reconnects: int = 0
+    paused: bool = False
 
     def to_json(self) -> dict[str, object]:
         """Plain data for a shared store."""
@@ -65,6 +67,7 @@ class SessionRecord:
             else self.reconnecting_since.isoformat(),
             "logged_out": self.logged_out,
             "reconnects": self.reconnects,
+            "paused": self.paused,
         }
 
     @classmethod
@@ -84,6 +87,7 @@ class SessionRecord:
             reconnecting_since=at("reconnecting_since"),
             logged_out=bool(data.get("logged_out")),
             reconnects=reconnects if isinstance(reconnects, int) else 0,
+            paused=bool(data.get("paused")),
         )
 
 
@@ -93,7 +97,7 @@ def decide(
     """The action for a session seen in ``observed`` at ``now``, and the record to keep."""
     state = observed.state
     seen = attrs.evolve(record, last_state=state)
-    if not allowed:
+    if not allowed or record.paused:
         quiet = attrs.evolve(seen, dropped_at=None, reconnecting_since=None)
         return (Action.NONE if state in _DOWN else Action.STOP), quiet
     if state is _State.CONNECTED:

@@ -23,6 +23,7 @@ records = st.builds(
     reconnecting_since=st.none() | moments,
     logged_out=st.booleans(),
     reconnects=st.integers(min_value=0, max_value=5),
+    paused=st.booleans(),
 )
 statuses = st.sampled_from(list(S)).map(channel.SessionStatus)
 
@@ -33,7 +34,7 @@ def test_the_rules_hold_for_any_record_and_status(
 ) -> None:
     action, kept = sv.decide(record, observed, allowed=allowed, now=now)
     assert kept.last_state is observed.state
-    if not allowed:  # the kill switches stop a session and never start one
+    if not allowed or record.paused:  # switches and a pause stop a session, never start it
         assert action is (sv.Action.NONE if observed.state in DOWN else sv.Action.STOP)
         return
     if action is sv.Action.RECONNECT:
