@@ -17,6 +17,7 @@ from typing import Protocol
 from b2core.billing import checkout, coupons, events, model, payments, plans, status
 from b2core.billing import provider_events as pe
 from b2core.shared import audit, ids, pagination, uow
+from b2core.tenants import ports as tenant_ports
 
 
 class PlanRepository(Protocol):
@@ -261,6 +262,11 @@ class BillingAdminTx(uow.Transaction, Protocol):
 
     @property
     def processed_events(self) -> ProcessedEvents: ...
+
+    @property
+    def tenants(self) -> tenant_ports.TenantRepository:
+        """Whether a tenant named by a provider event exists."""
+        ...
 
     @property
     def audit(self) -> audit.AuditLog: ...

@@ -224,6 +224,13 @@ class FakeAudit:
         self.store.audit.append(entry)
 
 
+class FakeTenants:
+    """Every tenant a test names exists (the real check is covered by the app's tests)."""
+
+    async def get(self, tenant_id: ids.TenantId) -> object:
+        return tenant_id
+
+
 class FakeTx:
     """One transaction over a private copy of the store."""
 
@@ -275,6 +282,10 @@ class FakeTx:
     @property
     def subscriptions(self) -> FakeDirectory:
         return FakeDirectory(self.work)
+
+    @property
+    def tenants(self) -> FakeTenants:
+        return FakeTenants()
 
     @property
     def payment_review(self) -> FakeReview:

@@ -28,7 +28,7 @@ class ApplyBillingEventHandler:
     async def __call__(self, cmd: commands.ApplyBillingEvent) -> sync.Applied:
         event = cmd.event
         tenant_id = event.tenant_id or await self._find_tenant(event)
-        if tenant_id is None:
+        if tenant_id is None or not await self._exists(tenant_id):
             return await self._acknowledge(event)
         async with self.uow.tenant(tenant_id) as tx:
             if not await tx.processed_events.record_if_new(event.id):
@@ -45,6 +45,11 @@ class ApplyBillingEventHandler:
                 await tx.audit.append(self._entry(tenant_id, event, result))
             await tx.commit()
         return result
+
+    async def _exists(self, tenant_id: ids.TenantId) -> bool:
+        # Metadata names the tenant; one erased (or never created) since gets no record.
+        async with self.uow.platform() as tx:
+            return await tx.tenants.get(tenant_id) is not None
 
     async def _find_tenant(self, event: pe.BillingEvent) -> ids.TenantId | None:
         async with self.uow.platform() as tx:
