@@ -34,6 +34,13 @@ def system_to_row(settings: model.SystemSettings) -> dict[str, Any]:
         "email_verification_required": settings.email_verification_required,
         "password_reset_enabled": settings.password_reset_enabled,
         "payment_emails_enabled": settings.payment_emails_enabled,
+        "email_provider": str(settings.email_provider),
+        "smtp_host": settings.smtp_host,
+        "smtp_port": settings.smtp_port,
+        "smtp_username": settings.smtp_username,
+        "smtp_password_sealed": settings.smtp_password_sealed,
+        "smtp_security": str(settings.smtp_security),
+        "email_from": settings.email_from,
         "updated_at": settings.updated_at,
     }
 
@@ -51,6 +58,13 @@ def system_from_row(row: RowMapping) -> model.SystemSettings:
         email_verification_required=bool(row["email_verification_required"]),
         password_reset_enabled=bool(row["password_reset_enabled"]),
         payment_emails_enabled=bool(row["payment_emails_enabled"]),
+        email_provider=row["email_provider"],
+        smtp_host=row["smtp_host"],
+        smtp_port=row["smtp_port"],
+        smtp_username=row["smtp_username"],
+        smtp_password_sealed=row["smtp_password_sealed"],
+        smtp_security=row["smtp_security"],
+        email_from=row["email_from"],
         updated_at=row["updated_at"],
     )
 

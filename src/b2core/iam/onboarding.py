@@ -7,17 +7,21 @@ from datetime import datetime
 import attrs
 
 from b2core.iam import commands, model, passwords, permissions, ports, recovery, team, tokens
-from b2core.platform import ports as platform_ports
+from b2core.platform import email_notifier, email_templates
 from b2core.shared import audit, errors, ids, pagination, time
 from b2core.tenants import model as tenant_model
 
 
 @attrs.frozen
 class Registered:
-    """The result of onboarding."""
+    """The result of onboarding; ``verification`` is what became of the verification email.
+
+    ``verification`` is None when no verification is required.
+    """
 
     tenant_id: ids.TenantId
     user_id: ids.UserId
+    verification: email_notifier.Outcome | None = None
 
 
 @attrs.frozen
@@ -26,7 +30,7 @@ class RegisterTenantHandler:
 
     uow: ports.AccountsUoW
     hasher: ports.PasswordHasher
-    mailer: platform_ports.Mailer
+    notifier: email_notifier.EmailNotifier
     clock: time.Clock
     id_generator: ids.IdGenerator
 
@@ -66,15 +70,23 @@ class RegisterTenantHandler:
                 ip=cmd.ip,
             )
             await tx.audit.append(entry)
+            kind = email_templates.EmailKind.EMAIL_VERIFICATION
+            toggle = None if system is None else email_notifier.blocking_toggle(system, kind)
             welcome = (
                 None
-                if user.email_verified
+                if user.email_verified or toggle is not None
                 else await recovery.issue_verification(tx, user, self.clock)
             )
             await tx.commit()
-        if welcome is not None:
-            await self.mailer.send(welcome)
-        return Registered(tenant.id, user.id)
+        if user.email_verified:
+            return Registered(tenant.id, user.id)
+        if welcome is None:
+            # Verification is required but its email is switched off: nothing is sent.
+            disabled = email_notifier.Outcome(email_notifier.Delivery.DISABLED, kind, toggle)
+            return Registered(tenant.id, user.id, disabled)
+        return Registered(
+            tenant.id, user.id, await self.notifier.send(kind, welcome, settings=system)
+        )
 
 
 @attrs.frozen

@@ -9,8 +9,8 @@ from datetime import timedelta
 import attrs
 
 from b2core.iam import commands, model, passwords, ports, tokens
+from b2core.platform import email_notifier, email_templates
 from b2core.platform import model as platform_model
-from b2core.platform import ports as platform_ports
 from b2core.shared import audit, errors, ids, time
 
 RESET_TTL = timedelta(hours=24)
@@ -28,47 +28,67 @@ def _disabled(feature: str) -> errors.NotConfigured:
     return errors.NotConfigured(f"{feature} is turned off", code="feature.disabled")
 
 
+@attrs.frozen
+class EmailStatus:
+    """Whether the settings let an email of a kind go out; ``toggle`` names the switch that is off.
+
+    It depends on the settings alone, never on the account, so callers may show it freely.
+    """
+
+    enabled: bool
+    toggle: str | None = None
+
+    @classmethod
+    def of(
+        cls, system: platform_model.SystemSettings, kind: email_templates.EmailKind
+    ) -> EmailStatus:
+        """The status of ``kind`` under ``system``."""
+        toggle = email_notifier.blocking_toggle(system, kind)
+        return cls(toggle is None, toggle)
+
+
 async def issue_verification(
     tx: ports.AccountsTx, user: model.User, clock: time.Clock
 ) -> platform_model.EmailMessage:
     """Store a verification token for ``user`` and return the email that carries it."""
     token = secrets.token_urlsafe(32)
     await tx.one_time_tokens.add(VERIFY, hash_token(token), user.id, clock.now() + VERIFY_TTL)
-    return platform_model.EmailMessage(
-        to=user.email,
-        subject="Confirm your email address",
-        text=f"Your b2 verification code is:\n\n{token}\n\nIt expires in 3 days.",
-    )
+    return email_templates.email_verification(user.email, token, days=VERIFY_TTL.days)
 
 
 @attrs.frozen
 class RequestPasswordResetHandler:
-    """Same answer whether or not the account exists; the email goes only to real accounts."""
+    """Same answer whether or not the account exists; the email goes only to real accounts.
+
+    While the feature is on but its email is switched off (``email_enabled``), no code is made
+    and nothing is sent; the answer says so (it depends on the settings, not the account).
+    """
 
     uow: ports.AccountsUoW
-    mailer: platform_ports.Mailer
+    notifier: email_notifier.EmailNotifier
     clock: time.Clock
 
-    async def __call__(self, cmd: commands.RequestPasswordReset) -> None:
+    async def __call__(self, cmd: commands.RequestPasswordReset) -> EmailStatus:
         email = model.normalize_email(cmd.email)
         token = secrets.token_urlsafe(32)
+        kind = email_templates.EmailKind.PASSWORD_RESET
         async with self.uow.platform() as tx:
             system = await tx.settings.system()
             if system is None or not system.password_reset_enabled:
                 raise _disabled("password reset")
+            status = EmailStatus.of(system, kind)
+            if not status.enabled:
+                return status
             user = await tx.users.by_email(email)
             if user is None or not user.active:
-                return
+                return status
             expires = self.clock.now() + RESET_TTL
             await tx.one_time_tokens.add(RESET, hash_token(token), user.id, expires)
             await tx.commit()
-        await self.mailer.send(
-            platform_model.EmailMessage(
-                to=user.email,
-                subject="Reset your b2 password",
-                text=f"Your password reset code is:\n\n{token}\n\nIt works once, for 24 hours.",
-            )
-        )
+        hours = int(RESET_TTL.total_seconds() // 3600)
+        message = email_templates.password_reset(user.email, token, hours=hours)
+        await self.notifier.send(kind, message, settings=system)
+        return status
 
 
 @attrs.frozen
@@ -119,6 +139,7 @@ class VerifyEmailHandler:
 
     uow: ports.AccountsUoW
     clock: time.Clock
+    id_generator: ids.IdGenerator
 
     async def __call__(self, cmd: commands.VerifyEmail) -> None:
         now = self.clock.now()
@@ -133,4 +154,14 @@ class VerifyEmailHandler:
                     "the verification code is invalid or expired", code="auth.bad_verify_token"
                 )
             await tx.users.save(user.verify_email(now))
+            await tx.audit.append(
+                audit.record(
+                    self.id_generator,
+                    self.clock,
+                    audit.Actor.user(user.id, user.role.value),
+                    "user.email_verified",
+                    tenant_id=user.tenant_id,
+                    target=("user", user.id),
+                )
+            )
             await tx.commit()

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 import attrs
 
 from b2core.platform import cache, commands, model, ports, settings_rules
-from b2core.shared import audit, ids, time, uow
+from b2core.shared import audit, errors, ids, time, uow
 
 
 class SettingsTx(uow.Transaction, Protocol):
@@ -26,6 +26,40 @@ class SettingsUoW(Protocol):
     """Opens settings transactions."""
 
     def platform(self) -> AbstractAsyncContextManager[SettingsTx]: ...
+
+
+class SecretSealer(Protocol):
+    """Seals a secret for storage (the app's field cipher serves it)."""
+
+    def encrypt(self, plaintext: str, *, context: str) -> str:
+        """The sealed form of ``plaintext``, bound to ``context``."""
+        ...
+
+
+_KEEP = object()
+
+
+def _email_complete(settings: model.SystemSettings) -> None:
+    if settings.email_provider == model.EmailProvider.SMTP and not (
+        settings.smtp_host and settings.email_from
+    ):
+        raise errors.InvalidInput(
+            "the SMTP provider needs smtp_host and email_from", code="settings.email_incomplete"
+        )
+
+
+def _system_audit(
+    current: model.SystemSettings, changed: dict[str, object]
+) -> dict[str, dict[str, Any]]:
+    # The password is never written to the trail, sealed or not: only whether one is set now.
+    return {
+        ("smtp_password" if name == "smtp_password_sealed" else name): (
+            {"set": value is not None}
+            if name == "smtp_password_sealed"
+            else {"old": getattr(current, name), "new": value}
+        )
+        for name, value in changed.items()
+    }
 
 
 @attrs.frozen
@@ -98,25 +132,39 @@ class GetSystemSettingsHandler:
 
 @attrs.frozen
 class UpdateSystemSettingsHandler:
-    """Validate, save, audit the changed fields (old and new values), drop the cached copy."""
+    """Validate, save, audit the changed fields (old and new values), drop the cached copy.
+
+    ``smtp_password`` is write-only: sealed with ``sealer`` before it is stored, audited only as
+    "set" or "cleared" (a new password always counts as a change: sealed values cannot be
+    compared). Choosing the SMTP provider needs a host and a sender address
+    (``settings.email_incomplete``).
+    """
 
     uow: SettingsUoW
     clock: time.Clock
     id_generator: ids.IdGenerator
     settings_cache: cache.SettingsCache
+    sealer: SecretSealer
 
     async def __call__(self, cmd: commands.UpdateSystemSettings) -> model.SystemSettings:
         wanted = settings_rules.checked(cmd.changes, settings_rules.SYSTEM_FIELDS)
+        password = wanted.pop("smtp_password", _KEEP)
+        sealed = (
+            self.sealer.encrypt(password, context=model.SMTP_PASSWORD_CONTEXT)
+            if isinstance(password, str)
+            else None
+        )
         async with self.uow.platform() as tx:
             current = await tx.settings.system() or model.SystemSettings()
             changed = _differences(current, wanted)
+            if password is not _KEEP and (sealed or current.smtp_password_sealed):
+                changed["smtp_password_sealed"] = sealed
             if not changed:
                 return current
             updated = attrs.evolve(current, updated_at=self.clock.now(), **changed)
+            _email_complete(updated)
             await tx.settings.save_system(updated)
-            metadata = {
-                "changed": {n: {"old": getattr(current, n), "new": v} for n, v in changed.items()}
-            }
+            metadata = {"changed": _system_audit(current, changed)}
             await tx.audit.append(
                 _entry(self, cmd, "platform.settings_updated", "system", metadata)
             )

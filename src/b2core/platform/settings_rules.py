@@ -16,6 +16,11 @@ _TRACKING_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 _PIXEL_ID = re.compile(r"^[0-9]{1,32}$")
 _COUPON = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_BANNER_MESSAGE = 500
+MAX_PORT = 65535
+MAX_SECRET = 512
+_HOST = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*$")
+_USERNAME = re.compile(r"^[!-~]{1,254}$")
+_ADDRESS = re.compile(r"^(?=.{3,254}$)[^@\s<>\"(),;:]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
 
 
 def _bad(field: str, expected: str) -> errors.InvalidInput:
@@ -68,6 +73,46 @@ def _instant(field: str, value: object) -> object:
     return value
 
 
+def _choice(*allowed: str) -> Check:
+    def check(field: str, value: object) -> object:
+        if not isinstance(value, str) or value not in allowed:
+            raise _bad(field, f"one of {', '.join(allowed)}")
+        return value
+
+    return check
+
+
+def _port(field: str, value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PORT:
+        raise _bad(field, f"a port number between 1 and {MAX_PORT}")
+    return value
+
+
+def _text(pattern: re.Pattern[str], expected: str) -> Check:
+    # Like _optional, but surrounding blanks are forgiven: these are typed into a form.
+    def check(field: str, value: object) -> object:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not pattern.match(value.strip()):
+            raise _bad(field, f"null or {expected}")
+        return value.strip()
+
+    return check
+
+
+def _secret(field: str, value: object) -> object:
+    # Passwords are taken as typed (blanks included); only what no SMTP AUTH can carry is refused.
+    if value is None:
+        return None
+    if (
+        not isinstance(value, str)
+        or not 1 <= len(value) <= MAX_SECRET
+        or any(ord(c) < 32 or ord(c) == 127 for c in value)
+    ):
+        raise _bad(field, f"null or 1-{MAX_SECRET} characters without control characters")
+    return value
+
+
 SYSTEM_FIELDS: Mapping[str, Check] = {
     "global_ai_enabled": _flag,
     "global_whatsapp_enabled": _flag,
@@ -79,7 +124,17 @@ SYSTEM_FIELDS: Mapping[str, Check] = {
     "email_verification_required": _flag,
     "password_reset_enabled": _flag,
     "payment_emails_enabled": _flag,
+    "email_provider": _choice("none", "smtp"),
+    "smtp_host": _text(_HOST, "a host name or IPv4 address"),
+    "smtp_port": _port,
+    "smtp_username": _text(_USERNAME, "a user name of 1-254 visible characters"),
+    "smtp_password": _secret,
+    "smtp_security": _choice("none", "starttls", "tls"),
+    "email_from": _text(_ADDRESS, "an email address such as no-reply@example.com"),
 }
+
+# Write-only: the handler seals it; it is stored, compared and shown only as "set or not".
+SECRET_FIELDS = frozenset({"smtp_password"})
 
 GROWTH_FIELDS: Mapping[str, Check] = {
     "google_analytics_id": _optional(_TRACKING_ID, "letters, digits and dashes (up to 64)"),

@@ -78,6 +78,13 @@ def system_settings() -> st.SearchStrategy[platform_model.SystemSettings]:
         email_verification_required=st.booleans(),
         password_reset_enabled=st.booleans(),
         payment_emails_enabled=st.booleans(),
+        email_provider=st.sampled_from(list(platform_model.EmailProvider)),
+        smtp_host=st.none() | texts(),
+        smtp_port=st.integers(1, 65535),
+        smtp_username=st.none() | texts(),
+        smtp_password_sealed=st.none() | texts(),
+        smtp_security=st.sampled_from(list(platform_model.SmtpSecurity)),
+        email_from=st.none() | texts(),
         updated_at=st.none() | instants(),
     )
 

@@ -9,12 +9,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
+import httpx
 import pytest
 
+from b2adapters.email.console import ConsoleMailer
+from b2app import bootstrap, settings
+from b2app.http.app import create_app
 from b2core.ai import fallbacks
 from b2core.ai import model as ai_model
 from tests.support import http_app
-from tests.support.http_app import API, HttpApp, Session, assert_error
+from tests.support.http_app import API, PASSWORD, HttpApp, Session, assert_error, unique_email
+from tests.support.smtp_server import LocalSmtpServer
 
 SYSTEM_FIELDS = {
     "global_ai_enabled",
@@ -27,6 +32,13 @@ SYSTEM_FIELDS = {
     "email_verification_required",
     "password_reset_enabled",
     "payment_emails_enabled",
+    "email_provider",
+    "smtp_host",
+    "smtp_port",
+    "smtp_username",
+    "smtp_password_set",
+    "smtp_security",
+    "email_from",
     "updated_at",
 }
 GROWTH_FIELDS = [
@@ -48,6 +60,8 @@ async def restored(api: HttpApp, operator: Session, path: str) -> AsyncIterator[
         yield body
     finally:
         body.pop("updated_at")
+        if body.pop("smtp_password_set", None) is not None:
+            body["smtp_password"] = None  # write-only: a test's password is cleared, not kept
         back = await api.client.patch(f"{API}{path}", json=body, headers=operator.headers)
         assert back.status_code == 200, back.text
 
@@ -198,3 +212,151 @@ async def test_a_kill_switch_flipped_through_the_api_blocks_the_next_message(
     assert flipped.status_code == 200, flipped.text
     blocked = await _say(live_api, admin, "c2")
     assert blocked["text"] == fallbacks.DEFAULT_FALLBACKS[ai_model.BlockReason.GLOBAL_AI_OFF]
+
+
+# Email settings: the SMTP server, a write-only password, and the toggles over HTTP.
+SMTP_PASSWORD = "http-secret pass:1"
+
+
+def _smtp_body(server: LocalSmtpServer, **more: object) -> dict[str, object]:
+    return {
+        "email_provider": "smtp",
+        "smtp_host": "127.0.0.1",
+        "smtp_port": server.port,
+        "smtp_security": "none",
+        "email_from": "b2@platform.example",
+        **more,
+    }
+
+
+async def test_email_settings_take_a_password_they_never_show(api: HttpApp) -> None:
+    operator = await api.super_admin()
+    async with restored(api, operator, "/admin/settings") as before:
+        assert before["smtp_password_set"] is False
+        body = {
+            "email_provider": "smtp",
+            "smtp_host": "smtp.example.com",
+            "smtp_port": 465,
+            "smtp_security": "tls",
+            "smtp_username": "mailer",
+            "smtp_password": SMTP_PASSWORD,
+            "email_from": "no-reply@example.com",
+        }
+        changed = await _patch(api, operator, "/admin/settings", body)
+        assert changed.status_code == 200, changed.text
+        read = await api.client.get(f"{API}/admin/settings", headers=operator.headers)
+        for response in (changed, read):
+            assert SMTP_PASSWORD not in response.text
+            assert "smtp_password" not in response.json()
+            assert response.json()["smtp_password_set"] is True
+        shown = {k: v for k, v in body.items() if k != "smtp_password"}
+        assert {k: read.json()[k] for k in shown} == shown
+
+        logged = await api.client.get(
+            f"{API}/audit-logs",
+            params={"action": "platform.settings_updated", "actor_user_id": operator.user_id},
+            headers=operator.headers,
+        )
+        (entry,) = logged.json()["items"]
+        assert entry["metadata"]["changed"]["smtp_password"] == {"set": True}
+        assert entry["metadata"]["changed"]["smtp_port"] == {"old": before["smtp_port"], "new": 465}
+        assert SMTP_PASSWORD not in logged.text
+        assert "b2f1." not in logged.text
+
+        cleared = await _patch(api, operator, "/admin/settings", {"smtp_password": None})
+        assert cleared.json()["smtp_password_set"] is False
+
+
+BAD_EMAIL_SETTINGS: list[tuple[dict[str, object], str]] = [
+    ({"smtp_port": 0}, "settings.bad_value"),
+    ({"smtp_port": 65536}, "settings.bad_value"),
+    ({"smtp_port": None}, "settings.bad_value"),
+    ({"smtp_port": True}, "request.invalid"),
+    ({"email_provider": "sendgrid"}, "settings.bad_value"),
+    ({"smtp_security": "ssl"}, "settings.bad_value"),
+    ({"email_from": "nobody"}, "settings.bad_value"),
+    ({"smtp_host": "evil.example\r\nRCPT TO:<x@y>"}, "settings.bad_value"),
+    ({"smtp_password": ""}, "settings.bad_value"),
+    ({"email_provider": "smtp", "smtp_host": "mail.example.com"}, "settings.email_incomplete"),
+    ({"smtp_password_sealed": "b2f1.x.y"}, "request.invalid"),
+    ({"smtp_password_set": True}, "request.invalid"),
+]
+
+
+async def test_bad_email_settings_get_a_422_and_only_the_operator_may_change_them(
+    api: HttpApp,
+) -> None:
+    operator, admin = await api.super_admin(), await api.tenant_admin()
+    before = (await api.client.get(f"{API}/admin/settings", headers=operator.headers)).json()
+    for body, code in BAD_EMAIL_SETTINGS:
+        assert_error(await _patch(api, operator, "/admin/settings", body), 422, code)
+    for who in (admin, await api.member(admin)):
+        body = {"smtp_host": "attacker.example", "smtp_password": "x"}
+        assert_error(await _patch(api, who, "/admin/settings", body), 403, "auth.forbidden")
+    after = (await api.client.get(f"{API}/admin/settings", headers=operator.headers)).json()
+    assert after == before  # no partial write
+
+
+@asynccontextmanager
+async def app_with_its_own_mailer(config: settings.Settings) -> AsyncIterator[HttpApp]:
+    """The app as deployed: the mailer the settings choose (no test mailbox in its place)."""
+    container = bootstrap.build_container(config)
+    app = create_app(container)
+    async with app.lifespan():
+        asgi: Any = app
+        transport = httpx.ASGITransport(app=asgi, client=("203.0.113.7", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield HttpApp(client, app, container, ConsoleMailer())
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+async def test_reset_codes_go_through_the_smtp_server_of_the_settings(
+    api_config: settings.Settings,
+) -> None:
+    async with app_with_its_own_mailer(api_config) as api:
+        operator, admin = await api.super_admin(), await api.tenant_admin()
+        with LocalSmtpServer(credentials=("mailer", SMTP_PASSWORD)) as server:
+            async with restored(api, operator, "/admin/settings"):
+                body = _smtp_body(server, smtp_username="mailer", smtp_password=SMTP_PASSWORD)
+                on = {"email_enabled": True, "password_reset_enabled": True, **body}
+                assert (await _patch(api, operator, "/admin/settings", on)).status_code == 200
+                reset = f"{API}/auth/password-reset"
+                asked = await api.client.post(reset, json={"email": admin.email})
+                assert asked.status_code == 202, asked.text
+                assert asked.json()["email"] == "enabled"
+                (message,) = server.to(admin.email)
+                assert message["From"] == "b2@platform.example"
+                text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+                code = text.split("code is:")[1].split()[0]
+                confirm = {"token": code, "new_password": "a-brand-new-passphrase"}
+                done = await api.client.post(f"{reset}/confirm", json=confirm)
+                assert done.status_code == 204, done.text
+
+                off = await _patch(api, operator, "/admin/settings", {"email_enabled": False})
+                assert off.status_code == 200
+                known = await api.client.post(reset, json={"email": admin.email})
+                unknown = await api.client.post(reset, json={"email": unique_email()})
+                assert known.status_code == unknown.status_code == 202
+                assert known.json() == unknown.json()  # still nothing about the account
+                assert known.json()["email"] == "disabled"
+                assert known.json()["toggle"] == "email_enabled"
+                assert len(server.to(admin.email)) == 1  # nothing more was sent
+
+
+async def test_registration_says_when_the_verification_email_is_switched_off(
+    api: HttpApp,
+) -> None:
+    body = {"business_name": "Quiet Ltd", "email": unique_email("quiet"), "password": PASSWORD}
+    async with api.platform_settings(email_enabled=False, email_verification_required=True):
+        created = await api.client.post(f"{API}/auth/register", json=body)
+    assert created.status_code == 201, created.text
+    assert created.json()["verification_email"] == "disabled"
+    assert created.json()["toggle"] == "email_enabled"
+    assert not [m for m in api.mailer.sent if m.to == body["email"]]
+
+    body = {"business_name": "Loud Ltd", "email": unique_email("loud"), "password": PASSWORD}
+    async with api.platform_settings(email_enabled=True, email_verification_required=True):
+        created = await api.client.post(f"{API}/auth/register", json=body)
+    assert created.json()["verification_email"] == "sent"
+    assert created.json()["toggle"] is None
+    assert api.last_code_sent_to(body["email"])

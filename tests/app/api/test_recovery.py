@@ -26,7 +26,7 @@ async def test_email_verification_is_501_while_turned_off(api: HttpApp) -> None:
 
 async def test_password_reset_sets_a_new_password_and_ends_sessions(api: HttpApp) -> None:
     admin = await api.tenant_admin()
-    async with api.platform_settings(password_reset_enabled=True):
+    async with api.platform_settings(email_enabled=True, password_reset_enabled=True):
         known = await api.client.post(f"{API}/auth/password-reset", json={"email": admin.email})
         unknown = await api.client.post(
             f"{API}/auth/password-reset", json={"email": unique_email()}
@@ -65,7 +65,7 @@ async def test_password_reset_checks_the_new_password(api: HttpApp) -> None:
 
 async def test_email_verification_gates_login_until_the_code_is_used(api: HttpApp) -> None:
     email = unique_email("new")
-    async with api.platform_settings(email_verification_required=True):
+    async with api.platform_settings(email_enabled=True, email_verification_required=True):
         created = await api.client.post(
             f"{API}/auth/register",
             json={"business_name": "Verified Ltd", "email": email, "password": PASSWORD},

@@ -24,6 +24,13 @@ system_settings = Table(
     Column("email_verification_required", Boolean, nullable=False),
     Column("password_reset_enabled", Boolean, nullable=False),
     Column("payment_emails_enabled", Boolean, nullable=False),
+    Column("email_provider", String(16), nullable=False, server_default="none"),
+    Column("smtp_host", Text, nullable=True),
+    Column("smtp_port", Integer, nullable=False, server_default="587"),
+    Column("smtp_username", Text, nullable=True),
+    Column("smtp_password_sealed", Text, nullable=True),  # field cipher token, never clear
+    Column("smtp_security", String(16), nullable=False, server_default="starttls"),
+    Column("email_from", Text, nullable=True),
     Column("updated_at", UtcDateTime, nullable=True),
     CheckConstraint(f"id = {SINGLETON_ID}", name="singleton"),
 )

@@ -34,6 +34,13 @@ class SystemSettings:
     email_verification_required: bool
     password_reset_enabled: bool
     payment_emails_enabled: bool
+    email_provider: str
+    smtp_host: str | None
+    smtp_port: int
+    smtp_username: str | None
+    smtp_password_set: bool
+    smtp_security: str
+    email_from: str | None
     updated_at: datetime | None
 
 
@@ -51,6 +58,17 @@ class SystemSettingsUpdate:
     email_verification_required: bool | None = None
     password_reset_enabled: bool | None = None
     payment_emails_enabled: bool | None = None
+    email_provider: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_security: str | None = None
+    email_from: str | None = None
+
+
+# System settings that null clears; every other one needs a value.
+_NULLABLE = frozenset({"smtp_host", "smtp_username", "smtp_password", "email_from"})
 
 
 @attrs.frozen
@@ -92,7 +110,12 @@ def _object(data: object) -> Mapping[str, object]:
 
 
 def _system(settings: model.SystemSettings) -> dict[str, Any]:
-    return bodies.dump(SystemSettings(**attrs.asdict(settings, recurse=False)))
+    # The SMTP password is write-only: the answer says only whether one is set.
+    shown = attrs.asdict(settings, recurse=False)
+    shown["smtp_password_set"] = shown.pop("smtp_password_sealed") is not None
+    shown["email_provider"] = str(settings.email_provider)
+    shown["smtp_security"] = str(settings.smtp_security)
+    return bodies.dump(SystemSettings(**shown))
 
 
 def _growth(settings: model.GrowthSettings) -> dict[str, Any]:
@@ -118,7 +141,7 @@ class AdminSettingsController(Controller):
     @patch(
         "/",
         **auth.guarded(_ADMIN),
-        **bodies.answers(200, SystemSettings, "changed", (400, 401, 403, 422)),
+        **bodies.answers(200, SystemSettings, "changed", (400, 401, 403, 422, 501)),
     )
     async def update_system(
         self,
@@ -127,9 +150,13 @@ class AdminSettingsController(Controller):
         principal: NamedDependency[tokens.Principal],
         request: Request[Any, Any, Any],
     ) -> dict[str, Any]:
-        """Change kill switches, defaults, limits or toggles; every process sees it within 1 s."""
+        """Change kill switches, defaults, limits, toggles or email; seen everywhere within 1 s.
+
+        ``smtp_password`` is write-only (sealed, never returned; null clears it). Choosing
+        ``email_provider: "smtp"`` needs ``smtp_host`` and ``email_from``.
+        """
         changes = _present(_object(data), codec.structure(data, SystemSettingsUpdate))
-        if any(value is None for value in changes.values()):
+        if any(value is None for name, value in changes.items() if name not in _NULLABLE):
             raise errors.InvalidInput("system settings cannot be null", code="settings.bad_value")
         command = commands.UpdateSystemSettings(
             _actor(principal), changes, ip=auth.client_ip(request)

@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 
 from b2app.http import auth, codec
 from b2app.http.controllers import bodies
-from b2core.iam import commands, permissions, tokens
+from b2core.iam import commands, onboarding, permissions, tokens
 from b2core.messagebus import MessageBus
 
 
@@ -78,14 +78,30 @@ class EmailVerification:
     token: str = attrs.field(repr=False)
 
 
+RESET_ACCEPTED = "if an account uses this address, a reset code has been sent to it"
+RESET_EMAIL_OFF = "password reset emails are switched off: no code was sent"
+
+
 @attrs.frozen
-class Accepted:
-    """The same answer whatever the outcome, so that it tells nothing about accounts."""
+class ResetAccepted:
+    """The same answer for every address; ``email`` tells whether reset emails go out at all.
+
+    ``email`` is ``"enabled"`` or ``"disabled"``; ``toggle`` names the system setting that is
+    off. Both depend on the platform's settings alone, never on the account.
+    """
 
     message: str
+    email: str
+    toggle: str | None
 
 
-RESET_ACCEPTED = "if an account uses this address, a reset code has been sent to it"
+def _registered(done: onboarding.Registered) -> dict[str, Any]:
+    body = bodies.dump(Registered(done.tenant_id, done.user_id))
+    # Only when verification is required: whether its email went out, or which toggle is off.
+    if done.verification is not None:
+        body["verification_email"] = done.verification.delivery.value
+        body["toggle"] = done.verification.toggle
+    return body
 
 
 def _pair(pair: tokens.TokenPair) -> dict[str, Any]:
@@ -107,13 +123,16 @@ class AuthController(Controller):
         bus: NamedDependency[MessageBus],
         request: Request[Any, Any, Any],
     ) -> dict[str, Any]:
-        """Register a business: a new tenant and its first TENANT_ADMIN, in one step."""
+        """Register a business: a new tenant and its first TENANT_ADMIN, in one step.
+
+        While email verification is required the answer adds ``verification_email``
+        (``"sent"`` or ``"disabled"``) and ``toggle`` (the switch that kept it from being sent).
+        """
         form = codec.structure(data, Registration)
         command = commands.RegisterTenant(
             form.business_name, form.email, form.password, ip=auth.client_ip(request)
         )
-        done = await bus.handle(command)
-        return bodies.dump(Registered(done.tenant_id, done.user_id))
+        return _registered(await bus.handle(command))
 
     @post("/login", **bodies.answers(200, TokenPair, "a new session", (400, 401, 403, 422, 429)))
     async def login(
@@ -149,15 +168,18 @@ class AuthController(Controller):
         """End the session: the presented access token and its refresh family stop working."""
         await bus.handle(commands.Logout(principal))
 
-    @post("/password-reset", **bodies.answers(202, Accepted, "request taken", (422, 501)))
+    @post("/password-reset", **bodies.answers(202, ResetAccepted, "request taken", (400, 422, 501)))
     async def request_password_reset(
         self, data: bodies.Json[PasswordResetRequest], bus: NamedDependency[MessageBus]
     ) -> dict[str, Any]:
         """Email a single-use reset code if an account uses this address (same answer either
-        way). 501 ``feature.disabled`` while the platform has password reset turned off."""
+        way). 501 ``feature.disabled`` while the platform has password reset turned off;
+        ``"email": "disabled"`` (and the ``toggle``) while its emails are switched off."""
         form = codec.structure(data, PasswordResetRequest)
-        await bus.handle(commands.RequestPasswordReset(form.email))
-        return bodies.dump(Accepted(RESET_ACCEPTED))
+        status = await bus.handle(commands.RequestPasswordReset(form.email))
+        if not status.enabled:
+            return bodies.dump(ResetAccepted(RESET_EMAIL_OFF, "disabled", status.toggle))
+        return bodies.dump(ResetAccepted(RESET_ACCEPTED, "enabled", None))
 
     @post("/password-reset/confirm", **bodies.answers(204, None, "", (400, 422, 501)))
     async def reset_password(

@@ -1,0 +1,1 @@
+"""Secrets adapters: environment (default), HashiCorp Vault, AWS and GCP, and a TTL cache."""
