@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 
 import structlog
-from structlog.typing import Processor
+from structlog.typing import EventDict, Processor
 
 HANDLER_NAME = "b2"
 # Loggers that libraries may have given their own handlers; they must only propagate to ours.
@@ -22,10 +23,29 @@ def _level_number(level: str) -> int:
         raise ValueError(f"unknown log level {level!r}") from None
 
 
+# Set by the composition root when tracing is on (b2app.wiring_tracing); None means off.
+_trace_id_source: Callable[[], str | None] | None = None
+
+
+def set_trace_id_source(source: Callable[[], str | None] | None) -> None:
+    """Use ``source`` to find the active trace id for each log line (None: tracing is off)."""
+    global _trace_id_source
+    _trace_id_source = source
+
+
+def add_trace_id(_: object, __: str, event: EventDict) -> EventDict:
+    """Add ``trace_id`` to a log line written while a span is active."""
+    source = _trace_id_source
+    if source is not None and "trace_id" not in event and (trace_id := source()) is not None:
+        event["trace_id"] = trace_id
+    return event
+
+
 def _shared_processors() -> list[Processor]:
     """Steps applied to structlog events and stdlib records alike."""
     return [
         structlog.contextvars.merge_contextvars,
+        add_trace_id,
         structlog.stdlib.add_logger_name,
         structlog.stdlib.add_log_level,
         structlog.stdlib.PositionalArgumentsFormatter(),

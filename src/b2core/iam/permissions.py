@@ -37,6 +37,8 @@ class Action(enum.StrEnum):
     ADMIN_SETTINGS = "admin.settings"
     ADMIN_PAYMENTS = "admin.payments"
     ADMIN_DEAD_LETTERS = "admin.dead_letters"
+    ANALYTICS_READ = "analytics.read"
+    ADMIN_ANALYTICS = "admin.analytics"
 
 
 _STAFF = frozenset(
@@ -64,6 +66,7 @@ _TENANT_ADMIN = _STAFF | {
     Action.AI_SETTINGS_MANAGE,
     Action.BILLING_MANAGE,
     Action.AUDIT_READ,
+    Action.ANALYTICS_READ,
 }
 _SUPER_ADMIN = frozenset(
     {
@@ -74,6 +77,7 @@ _SUPER_ADMIN = frozenset(
         Action.ADMIN_SETTINGS,
         Action.ADMIN_PAYMENTS,
         Action.ADMIN_DEAD_LETTERS,
+        Action.ADMIN_ANALYTICS,
     }
 )
 

@@ -1,0 +1,1 @@
+"""Tracer adapters: console JSON lines, and OpenTelemetry behind the ``otel`` extra."""
