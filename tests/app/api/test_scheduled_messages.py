@@ -4,6 +4,7 @@ and, on embedded defaults, the in-process dispatcher sending a due message exact
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -186,3 +187,111 @@ async def test_the_embedded_dispatcher_sends_a_due_message_once() -> None:
         sent = [m for m in await _outbox(api, admin) if m["text"] == "See you soon"]
         assert [m["customer_id"] for m in sent] == [PHONE]
         assert (await api.client.get(path, headers=admin.headers)).json()["status"] == "SENT"
+
+
+@pytest.fixture
+async def memory_api() -> AsyncIterator[HttpApp]:
+    """The app on the memory backend: for guard checks, which no backend changes."""
+    async with http_app.running_app(http_app.api_settings("memory://")) as running:
+        yield running
+
+
+async def test_a_pending_message_is_changed_then_canceled_and_deleted(api: HttpApp) -> None:
+    admin = await api.tenant_admin()
+    staff = await api.member(admin)
+    template_id = await template_of(api, admin)
+    created = (await schedule(api, admin, text="Original")).json()
+    path = f"{API}/scheduled-messages/{created['scheduled_message_id']}"
+    moved_to = later(hours=5)
+    changed = await api.client.patch(
+        path,
+        headers=staff.headers,
+        json={"recipient_phone": "+49 151 1234-5678", "scheduled_at": moved_to, "text": "New"},
+    )
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
+    assert (body["recipient_phone"], body["text"], body["status"]) == (
+        "+4915112345678",
+        "New",
+        "PENDING",
+    )
+    assert datetime.fromisoformat(body["scheduled_at"]) == datetime.fromisoformat(moved_to)
+    to_template = await api.client.patch(
+        path, headers=admin.headers, json={"template_id": template_id, "variables": {"name": "A"}}
+    )
+    assert (to_template.json()["text"], to_template.json()["template_id"]) == ("Hi A!", template_id)
+    renamed = await api.client.patch(path, headers=admin.headers, json={"variables": {"name": "B"}})
+    assert renamed.json()["text"] == "Hi B!"  # variables alone re-render its own template
+    assert (await api.client.get(path, headers=admin.headers)).json() == renamed.json()
+    # Deleting needs a finished message; a finished one no longer changes.
+    assert_error(
+        await api.client.delete(path, headers=admin.headers), 409, "schedule.still_pending"
+    )
+    assert (await api.client.post(f"{path}/cancel", headers=admin.headers)).status_code == 200
+    edit = await api.client.patch(path, headers=admin.headers, json={"text": "Too late"})
+    assert_error(edit, 409, "schedule.invalid_transition")
+    deleted = await api.client.delete(path, headers=staff.headers)
+    assert deleted.status_code == 204, deleted.text
+    assert_error(await api.client.get(path, headers=admin.headers), 404, "schedule.not_found")
+    assert_error(await api.client.delete(path, headers=admin.headers), 404, "schedule.not_found")
+    audit = await api.client.get(f"{API}/audit-logs", headers=admin.headers)
+    trail = [
+        (e["action"], e["metadata"])
+        for e in audit.json()["items"]
+        if e["target_id"] == created["scheduled_message_id"]
+    ]
+    assert [action for action, _ in trail] == [
+        "scheduled_message.deleted",
+        "scheduled_message.canceled",
+        "scheduled_message.updated",
+        "scheduled_message.updated",
+        "scheduled_message.updated",
+        "scheduled_message.created",
+    ]
+    assert trail[0][1] == {"status": "CANCELED"}
+
+
+BAD_CHANGES: list[tuple[dict[str, Any], int, str]] = [
+    ({"scheduled_at": "2020-01-01T10:00:00+00:00"}, 422, "schedule.in_past"),
+    ({"scheduled_at": "soon"}, 422, "schedule.bad_time"),
+    ({"recipient_phone": "0800"}, 422, "schedule.bad_phone"),
+    ({"template_id": MISSING, "variables": {"name": "A"}}, 404, "template.not_found"),
+    ({"variables": {"name": "A"}}, 422, "schedule.variables_without_template"),
+    ({"text": "x", "template_id": "t"}, 422, "schedule.text_or_template"),
+    ({"text": ""}, 422, "schedule.bad_text"),
+    ({"status": "SENT"}, 422, "request.invalid"),
+    ({"variables": ["name"]}, 422, "request.invalid"),
+]
+
+
+async def test_bad_or_foreign_changes_are_refused_and_change_nothing(api: HttpApp) -> None:
+    admin, stranger = await api.tenant_admin(), await api.tenant_admin()
+    template_id = await template_of(api, admin)
+    created = (await schedule(api, admin, text="Keep me")).json()
+    path = f"{API}/scheduled-messages/{created['scheduled_message_id']}"
+    cases = [*BAD_CHANGES, ({"template_id": template_id}, 422, "template.missing_variable")]
+    for body, status, code in cases:
+        response = await api.client.patch(path, headers=admin.headers, json=body)
+        assert response.status_code == status, f"{body}: {response.text}"
+        assert_error(response, status, code)
+    patched = await api.client.patch(path, headers=stranger.headers, json={"text": "Mine"})
+    assert_error(patched, 404, "schedule.not_found")
+    assert_error(await api.client.delete(path, headers=stranger.headers), 404, "schedule.not_found")
+    missing = await api.client.patch(
+        f"{API}/scheduled-messages/{MISSING}", headers=admin.headers, json={"text": "x"}
+    )
+    assert_error(missing, 404, "schedule.not_found")
+    assert (await api.client.get(path, headers=admin.headers)).json() == created
+
+
+async def test_only_the_tenants_people_change_messages(memory_api: HttpApp) -> None:
+    api = memory_api
+    operator = await api.super_admin()
+    path = f"{API}/scheduled-messages/{MISSING}"
+    for response in (
+        await api.client.patch(path, headers=operator.headers, json={"text": "x"}),
+        await api.client.delete(path, headers=operator.headers),
+    ):
+        assert_error(response, 403, "auth.forbidden")
+    assert_error(await api.client.patch(path, json={}), 401, "auth.unauthenticated")
+    assert_error(await api.client.delete(path), 401, "auth.unauthenticated")

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import attrs
-from litestar import Controller, get, post
+from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
@@ -36,6 +36,21 @@ class ScheduledMessageCreate:
     text: str | None = None
     template_id: str | None = None
     variables: dict[str, str] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class ScheduledMessageUpdate:
+    """The parts of a PENDING message to change; an absent or null part stays as it is.
+
+    New content is ``text``, or ``template_id`` with ``variables``; ``variables`` alone
+    re-render the message's own template.
+    """
+
+    recipient_phone: str | None = None
+    scheduled_at: str | None = None
+    text: str | None = None
+    template_id: str | None = None
+    variables: dict[str, str] | None = None
 
 
 @attrs.frozen
@@ -175,7 +190,9 @@ class ScheduledMessagesController(Controller):
 
     Bad input answers 422 with its code: ``schedule.in_past``, ``schedule.bad_time``,
     ``schedule.bad_phone``, ``template.missing_variable``, ``schedule.text_or_template``; an
-    unknown template is 404 ``template.not_found``.
+    unknown template is 404 ``template.not_found``. Only a PENDING message changes (409
+    ``schedule.invalid_transition`` otherwise); only a finished one is deleted (409
+    ``schedule.still_pending`` otherwise).
     """
 
     path = "/scheduled-messages"
@@ -285,3 +302,45 @@ class ScheduledMessagesController(Controller):
             **caller(principal), message_id=ids.ScheduledMessageId(message_id)
         )
         return _shown(await bus.handle(command))
+
+    @patch(
+        "/{message_id:str}",
+        **auth.guarded(_MANAGE),
+        **bodies.answers(200, ScheduledMessage, "changed", (400, 401, 403, 404, 409, 422)),
+    )
+    async def update_message(
+        self,
+        message_id: FromPath[str],
+        data: bodies.Json[ScheduledMessageUpdate],
+        bus: NamedDependency[MessageBus],
+        principal: NamedDependency[tokens.Principal],
+    ) -> dict[str, Any]:
+        """Change a PENDING message's recipient, time or content."""
+        form = codec.structure(data, ScheduledMessageUpdate)
+        command = commands.UpdateScheduledMessage(
+            **caller(principal),
+            message_id=ids.ScheduledMessageId(message_id),
+            recipient=form.recipient_phone,
+            send_at=form.scheduled_at,
+            text=form.text,
+            template_id=_template(form.template_id),
+            variables=form.variables,
+        )
+        return _shown(await bus.handle(command))
+
+    @delete(
+        "/{message_id:str}",
+        **auth.guarded(_MANAGE),
+        **bodies.answers(204, None, "deleted", (401, 403, 404, 409)),
+    )
+    async def delete_message(
+        self,
+        message_id: FromPath[str],
+        bus: NamedDependency[MessageBus],
+        principal: NamedDependency[tokens.Principal],
+    ) -> None:
+        """Remove a SENT, FAILED or CANCELED message for good; cancel a PENDING one first."""
+        command = commands.DeleteScheduledMessage(
+            **caller(principal), message_id=ids.ScheduledMessageId(message_id)
+        )
+        await bus.handle(command)

@@ -2,6 +2,7 @@
 
 A template is a text with ``{{ variable }}`` placeholders; it declares exactly the variables it
 uses. Preview renders it with sample values (a variable without one shows as ``[name]``).
+Changing or deleting a template leaves the messages already scheduled from it as they are.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import attrs
-from litestar import Controller, get, post
+from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
@@ -56,6 +57,21 @@ class TemplateCreate:
     content: str
     variables: list[str] = attrs.field(factory=list)
     whatsapp: WhatsAppTemplateBody | None = None
+
+
+@attrs.frozen
+class TemplateUpdate:
+    """The fields to change; an absent or null field stays as it is.
+
+    ``remove_whatsapp: true`` drops the WhatsApp template (not together with a new ``whatsapp``).
+    New ``content`` usually needs its ``variables`` too: they must match exactly.
+    """
+
+    name: str | None = None
+    content: str | None = None
+    variables: list[str] | None = None
+    whatsapp: WhatsAppTemplateBody | None = None
+    remove_whatsapp: bool = False
 
 
 @attrs.frozen
@@ -115,6 +131,13 @@ def check_lists(data: object, *names: str) -> None:
                 raise errors.InvalidInput(f"{name}: expected a list", code="request.invalid")
 
 
+def check_template_lists(data: object) -> None:
+    """Refuse a string for ``variables`` or ``whatsapp.parameters``."""
+    check_lists(data, "variables")
+    if isinstance(data, dict):
+        check_lists(data.get("whatsapp"), "parameters")
+
+
 def _shown(template: templates.MessageTemplate) -> dict[str, Any]:
     return bodies.dump(Template.of(template))
 
@@ -160,9 +183,7 @@ class TemplatesController(Controller):
         principal: NamedDependency[tokens.Principal],
     ) -> dict[str, Any]:
         """Add a template; ``template.duplicate_name`` (409) when the name is taken."""
-        check_lists(data, "variables")
-        if isinstance(data, dict):
-            check_lists(data.get("whatsapp"), "parameters")
+        check_template_lists(data)
         form = codec.structure(data, TemplateCreate)
         command = commands.CreateTemplate(
             **caller(principal),
@@ -187,6 +208,54 @@ class TemplatesController(Controller):
         """One template."""
         query = commands.GetTemplate(**caller(principal), template_id=ids.TemplateId(template_id))
         return _shown(await bus.handle(query))
+
+    @patch(
+        "/{template_id:str}",
+        **auth.guarded(_MANAGE),
+        **bodies.answers(200, Template, "changed", (400, 401, 403, 404, 409, 422)),
+    )
+    async def update_template(
+        self,
+        template_id: FromPath[str],
+        data: bodies.Json[TemplateUpdate],
+        bus: NamedDependency[MessageBus],
+        principal: NamedDependency[tokens.Principal],
+    ) -> dict[str, Any]:
+        """Change some fields; ``template.duplicate_name`` (409) when the new name is taken."""
+        check_template_lists(data)
+        form = codec.structure(data, TemplateUpdate)
+        if form.remove_whatsapp and form.whatsapp is not None:
+            raise errors.InvalidInput(
+                "give a new whatsapp template or remove_whatsapp, not both",
+                code="request.invalid",
+            )
+        command = commands.UpdateTemplate(
+            **caller(principal),
+            template_id=ids.TemplateId(template_id),
+            name=form.name,
+            content=form.content,
+            variables=None if form.variables is None else tuple(form.variables),
+            whatsapp=_whatsapp(form.whatsapp),
+            remove_whatsapp=form.remove_whatsapp,
+        )
+        return _shown(await bus.handle(command))
+
+    @delete(
+        "/{template_id:str}",
+        **auth.guarded(_MANAGE),
+        **bodies.answers(204, None, "deleted", (401, 403, 404)),
+    )
+    async def delete_template(
+        self,
+        template_id: FromPath[str],
+        bus: NamedDependency[MessageBus],
+        principal: NamedDependency[tokens.Principal],
+    ) -> None:
+        """Remove a template; messages scheduled from it keep their text."""
+        command = commands.DeleteTemplate(
+            **caller(principal), template_id=ids.TemplateId(template_id)
+        )
+        await bus.handle(command)
 
     @post(
         "/{template_id:str}/preview",
