@@ -19,6 +19,7 @@ import structlog
 from litestar import MediaType, Request, Response
 from litestar import exceptions as litestar_exceptions
 from litestar.types import ExceptionHandlersMap
+from sqlalchemy import exc as sqlalchemy_errors
 
 from b2core.shared import errors
 
@@ -29,6 +30,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "request.malformed": 400,
     "webhook.bad_payload": 400,
     "request.too_large": 413,
+    "media.link_expired": 410,
 }
 
 # Fallback by the error's class; the most specific class in the error's MRO wins.
@@ -61,6 +63,9 @@ _HTTP_ERRORS: dict[int, tuple[str, str]] = {
 INTERNAL_CODE = "internal.error"
 INTERNAL_MESSAGE = "an unexpected error occurred; it has been logged"
 BAD_JSON_MESSAGE = "the request body is not valid JSON"
+UNAVAILABLE_CODE = "database.unavailable"
+UNAVAILABLE_MESSAGE = "a backing service is unreachable; try again shortly"
+_MAX_CHAIN = 10
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _MAX_MESSAGE = 300
@@ -169,10 +174,28 @@ def handle_http_exception(
     return error_response(status, code, default_message if own_message else exc.detail, exc.headers)
 
 
+def lost_connection(exc: BaseException) -> bool:
+    """True when ``exc`` or its causes mean a connection to a backing service was lost."""
+    current: BaseException | None = exc
+    for _ in range(_MAX_CHAIN):
+        if current is None:
+            return False
+        if isinstance(current, sqlalchemy_errors.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, ConnectionError | TimeoutError):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     """A malformed JSON body is the client's fault; everything else is a logged 500."""
     if isinstance(exc, litestar_exceptions.SerializationException) and _is_body_decoding(exc):
         return error_response(400, "request.malformed", BAD_JSON_MESSAGE)
+    if lost_connection(exc):
+        # The database (or another backing service) is unreachable: retryable, not a bug.
+        log.warning("backend_unavailable", error_type=type(exc).__name__)
+        return error_response(503, UNAVAILABLE_CODE, UNAVAILABLE_MESSAGE)
     # The request id, method and path come from the bound context; the trace stays in the log.
     log.error("unhandled_error", error_type=type(exc).__name__, exc_info=exc)
     return error_response(500, INTERNAL_CODE, INTERNAL_MESSAGE)
