@@ -185,6 +185,11 @@ class InMemoryMessageRepository:
         failed = self._load(message_id).advance_delivery(delivery.DeliveryState.FAILED, at, error)
         return self._put(failed)
 
+    async def record_media(
+        self, message_id: ids.MessageId, attachment: channel.Media
+    ) -> messages.Message:
+        return self._put(self._load(message_id).with_media(attachment))
+
     async def apply_delivery_status(
         self, status: channel.DeliveryStatus
     ) -> messages.Message | None:

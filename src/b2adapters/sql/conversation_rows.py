@@ -115,6 +115,11 @@ def message_from_row(row: RowMapping) -> messages.Message:
     )
 
 
+def media_to_json(media: channel.Media) -> dict[str, Any]:
+    """The JSON of the ``media`` column for ``media``."""
+    return {**attrs.asdict(media), "type": media.type.value}
+
+
 def _media_from_json(raw: dict[str, Any]) -> channel.Media:
     return channel.Media(
         channel.MediaType(raw["type"]),
@@ -122,6 +127,9 @@ def _media_from_json(raw: dict[str, Any]) -> channel.Media:
         raw.get("mime_type"),
         raw.get("caption"),
         raw.get("filename"),
+        stored_key=raw.get("stored_key"),
+        size=raw.get("size"),
+        fetch_error=raw.get("fetch_error"),
     )
 
 

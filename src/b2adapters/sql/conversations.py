@@ -224,6 +224,20 @@ class SqlMessageRepository:
 
         return self._found(await self._change(tables.messages.c.id == message_id, failed))
 
+    async def record_media(
+        self, message_id: ids.MessageId, attachment: channel.Media
+    ) -> messages.Message:
+        table = tables.messages
+        changed = self._found(await self.get(message_id)).with_media(attachment)
+        connection = await self._tx.connection()
+        statement = (
+            update(table)
+            .where(self._mine, table.c.id == message_id)
+            .values(media=rows.media_to_json(attachment))
+        )
+        await connection.execute(statement)
+        return changed
+
     async def apply_delivery_status(
         self, status: channel.DeliveryStatus
     ) -> messages.Message | None:

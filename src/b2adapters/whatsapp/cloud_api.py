@@ -14,9 +14,10 @@ import attrs
 import httpx
 
 from b2adapters.bridge import expiring
-from b2core.conversations import channel
+from b2core.conversations import channel, media_jobs
 
 DEFAULT_RETRY_AFTER = timedelta(seconds=60)
+DEFAULT_MEDIA_CAP = 100 * 1024 * 1024  # WhatsApp's largest file (a document)
 RATE_LIMIT_CODES = frozenset({4, 80007, 130429, 131048, 131056})
 WINDOW_CLOSED_CODES = frozenset({131047})
 INVALID_RECIPIENT_CODES = frozenset({131026, 131021})
@@ -163,6 +164,24 @@ class CloudApiChannel:
             "message_id": provider_message_id,
         }
         await self._post(body)
+
+    async def download_media(
+        self, media_id: str, *, max_bytes: int = DEFAULT_MEDIA_CAP
+    ) -> media_jobs.DownloadedMedia:
+        """The ``(bytes, mime_type, size)`` of an inbound ``media_id``, at most ``max_bytes``.
+
+        Raises ``media.too_large`` before the whole body is read, ``media.not_found`` for an id
+        the Graph API does not know, and the send path's channel errors otherwise.
+        """
+        from b2adapters.whatsapp import media as graph_media
+
+        return await graph_media.download(self, media_id, max_bytes)
+
+    async def upload_media(self, data: bytes, mime_type: str, filename: str) -> str:
+        """Upload a file for sending (type and size checked first); return its media id."""
+        from b2adapters.whatsapp import media as graph_media
+
+        return await graph_media.upload(self, data, mime_type, filename)
 
     async def _send(self, customer_id: str, kind: str, content: dict[str, Any]) -> str:
         body = {

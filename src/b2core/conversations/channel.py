@@ -57,13 +57,20 @@ class MediaType(enum.StrEnum):
 
 @attrs.frozen
 class Media:
-    """A media attachment by the provider's handle; its bytes live with the provider or storage."""
+    """A media attachment by the provider's handle; its bytes live with the provider or storage.
+
+    ``stored_key`` (with ``size``) is set once the file was fetched into media storage;
+    ``fetch_error`` says why it never will be (too large, a refused type, nothing to fetch).
+    """
 
     type: MediaType
     media_id: str
     mime_type: str | None = None
     caption: str | None = None
     filename: str | None = None
+    stored_key: str | None = None
+    size: int | None = None
+    fetch_error: str | None = None
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.type, MediaType):
@@ -72,6 +79,21 @@ class Media:
         _optional_text(self.mime_type, "mime type", 255)
         _optional_text(self.caption, "caption", MAX_CAPTION)
         _optional_text(self.filename, "file name", 255)
+        _optional_text(self.stored_key, "stored key", 1000)
+        _optional_text(self.fetch_error, "fetch error", 300)
+        size = self.size
+        if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 0):
+            raise _bad("a media size is a whole number of bytes")
+        if self.stored_key is not None and self.fetch_error is not None:
+            raise _bad("media is either stored or refused")
+
+    def stored(self, key: str, size: int, mime_type: str) -> Media:
+        """This attachment, its file stored under ``key``."""
+        return attrs.evolve(self, stored_key=key, size=size, mime_type=mime_type, fetch_error=None)
+
+    def refused(self, reason: str) -> Media:
+        """This attachment, never to be stored, for ``reason``."""
+        return attrs.evolve(self, stored_key=None, size=None, fetch_error=reason[:300])
 
 
 @attrs.frozen

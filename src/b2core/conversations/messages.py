@@ -155,6 +155,16 @@ class Message:
             delivery_error=(error or "failed") if failed else None,
         )
 
+    def with_media(self, attachment: channel.Media) -> Message:
+        """This message with what became of its own attachment (same kind and handle)."""
+        current = self.media
+        if current is None or (attachment.type, attachment.media_id) != (
+            current.type,
+            current.media_id,
+        ):
+            raise _bad("only the message's own attachment can be recorded", "bad_content")
+        return attrs.evolve(self, media=attachment)
+
     def mark_sent(self, provider_message_id: str, at: datetime) -> Message:
         """The channel accepted the message under ``provider_message_id``."""
         channel.check_id(provider_message_id, "provider message id")

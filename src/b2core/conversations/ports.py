@@ -179,6 +179,16 @@ class MessageRepository(Protocol):
         """
         ...
 
+    async def record_media(
+        self, message_id: ids.MessageId, attachment: channel.Media
+    ) -> messages.Message:
+        """Record what became of the message's attachment (its storage key, or why none).
+
+        Only the attachment changes. Raises ``errors.NotFound`` (``message.not_found``) and
+        ``errors.InvalidInput`` (``message.bad_content``) for another attachment.
+        """
+        ...
+
     async def apply_delivery_status(
         self, status: channel.DeliveryStatus
     ) -> messages.Message | None:

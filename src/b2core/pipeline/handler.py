@@ -9,6 +9,7 @@ import attrs
 from b2core.ai import llm, plans, policy, quotas
 from b2core.ai import model as ai_model
 from b2core.ai import ports as ai_ports
+from b2core.conversations import media_jobs
 from b2core.conversations import ports as conversation_ports
 from b2core.pipeline import commands, config, loading, ports, replying
 from b2core.pipeline.context import MessageContext
@@ -31,11 +32,17 @@ class HandleInboundMessageHandler:
     clock: time.Clock
     id_generator: ids.IdGenerator
     system_settings: platform_ports.SystemSettingsReader
+    # Enqueues the media fetch the recording wrote to the outbox; the reply never waits for it.
+    media_fetch: media_jobs.MediaFetchQueue = attrs.field(
+        factory=media_jobs.SweepOnlyMediaFetchQueue
+    )
 
     async def __call__(self, cmd: commands.HandleInboundMessage) -> Result:
         ctx = await loading.load(self.uow, cmd.inbound, self.id_generator, self.system_settings)
         if ctx is None:
             return Result(Outcome.DUPLICATE)
+        if ctx.message.media is not None and ctx.message.media.stored_key is None:
+            await self.media_fetch.enqueue_fetch(ctx.tenant.id, ctx.message.id)
         if not ctx.conversation.ai_may_reply:
             return Result(Outcome.HUMAN)
         spec = plans.select_model(self.settings.catalog, ctx.tier, ctx.settings.pinned_model)

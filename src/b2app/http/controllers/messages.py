@@ -21,17 +21,28 @@ from b2core.shared import pagination as core_pagination
 
 @attrs.frozen
 class MessageMedia:
-    """An attachment: its kind and what the customer's app said about it."""
+    """An attachment: its kind and what the customer's app said about it.
+
+    ``file`` says whether b2 holds a copy: ``STORED`` (ask ``.../media`` for a link),
+    ``PENDING`` (being fetched) or ``UNAVAILABLE`` (refused or not downloadable).
+    """
 
     type: channel.MediaType
     mime_type: str | None
     caption: str | None
     filename: str | None
+    file: str = "PENDING"
 
     @classmethod
     def of(cls, media: channel.Media) -> MessageMedia:
         """The public view of ``media`` (the provider's handle stays inside)."""
-        return cls(media.type, media.mime_type, media.caption, media.filename)
+        if media.stored_key is not None:
+            file = "STORED"
+        elif media.fetch_error is not None:
+            file = "UNAVAILABLE"
+        else:
+            file = "PENDING"
+        return cls(media.type, media.mime_type, media.caption, media.filename, file)
 
 
 @attrs.frozen

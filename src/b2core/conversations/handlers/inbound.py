@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import attrs
 
-from b2core.conversations import channel, messages, model, ports
+from b2core.conversations import channel, media_jobs, messages, model, ports
 from b2core.shared import errors, ids
 
 
@@ -53,6 +53,11 @@ async def record_inbound(
         if raced is None:
             raise errors.Conflict("this message is already stored", code="message.already_exists")
         return raced
+    if message.media is not None:
+        # The download happens in the background; the job exists exactly when the message does.
+        await tx.outbox.add(
+            media_jobs.fetch_entry(inbound.tenant_id, message.id, inbound.timestamp)
+        )
     received = conversation.receive(
         inbound.timestamp,
         channel_id=inbound.channel_id,

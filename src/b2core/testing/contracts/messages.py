@@ -50,6 +50,7 @@ __all__ = [
     "test_messages_round_trip",
     "test_racing_adds_of_one_provider_message_store_one",
     "test_racing_reports_leave_the_highest_state",
+    "test_record_media_changes_only_the_attachment",
     "test_reports_in_any_order_leave_the_folded_state",
     "test_same_provider_id_on_another_channel_is_another_message",
     "test_search_is_a_case_insensitive_substring_match",
@@ -289,3 +290,31 @@ async def test_message_pages_visit_every_message_once_newest_first(
     newest_first = sorted(records, key=lambda m: (m.created_at, m.id), reverse=True)
     assert seen == [m.id for m in newest_first]
     assert pages == max(1, -(-len(records) // limit))
+
+
+async def test_record_media_changes_only_the_attachment(uow_factory: UowFactory) -> None:
+    uow = await fresh(uow_factory)
+    conversation = a_conversation()
+    photo = channel.Media(channel.MediaType.IMAGE, "media-9", "image/jpeg", "Look", "a.jpg")
+    message = an_inbound(conversation, None, media=photo)
+    text = an_inbound(conversation, "hi")
+    await store(uow, conversation, message, text)
+    key = f"{conversation.tenant_id}/2026-01/{message.id}/a.jpg"
+    stored = photo.stored(key, 42, "image/jpeg")
+    async with uow.tenant(conversation.tenant_id) as tx:
+        recorded = await tx.messages.record_media(message.id, stored)
+        assert recorded == attrs.evolve(message, media=stored)
+        await tx.commit()
+    async with uow.tenant(conversation.tenant_id) as tx:
+        assert await tx.messages.get(message.id) == attrs.evolve(message, media=stored)
+        assert await error_code(tx.messages.record_media(text.id, stored)) == "message.bad_content"
+        other = attrs.evolve(photo, media_id="media-other")
+        code = await error_code(tx.messages.record_media(message.id, other))
+        assert code == "message.bad_content"
+        missing = ids.MessageId(unique_id())
+        assert await error_code(tx.messages.record_media(missing, stored)) == "message.not_found"
+        refused = photo.refused("media.too_large: over the cap")
+        assert (await tx.messages.record_media(message.id, refused)).media == refused
+    async with uow.tenant(ids.TenantId(unique_id())) as tx:
+        code = await error_code(tx.messages.record_media(message.id, stored))
+        assert code == "message.not_found"
