@@ -13,7 +13,6 @@ from b2adapters.crypto.jwt_codec import JwtTokenCodec
 from b2adapters.crypto.passwords import BcryptPasswordHasher
 from b2adapters.dramatiq import broker as dramatiq_broker
 from b2adapters.dramatiq import dead_letters, job_queue
-from b2adapters.email.console import ConsoleMailer
 from b2adapters.memory import sessions as memory_sessions
 from b2adapters.memory.uow import InMemoryUnitOfWork
 from b2adapters.redis import connection as redis_connection
@@ -24,12 +23,20 @@ from b2app import (
     pipeline_wiring,
     registry,
     settings,
+    wiring_billing,
+    wiring_billing_http,
     wiring_bridge,
     wiring_channels,
+    wiring_email,
+    wiring_media,
     wiring_platform,
+    wiring_privacy,
     wiring_scheduling,
+    wiring_secrets,
     wiring_sending,
     wiring_sessions,
+    wiring_stripe,
+    wiring_tracing,
 )
 from b2app.http.lifecycle import Lifecycle
 from b2app.readiness import Check, Readiness
@@ -42,6 +49,7 @@ from b2core.iam import ports as iam_ports
 from b2core.messagebus import MessageBus
 from b2core.orders import ports as orders_ports
 from b2core.pipeline import ports as pipeline_ports
+from b2core.platform import analytics as platform_analytics
 from b2core.platform import ports as platform_ports
 from b2core.shared import ids, tasks, time
 
@@ -56,6 +64,7 @@ UOW_PORTS: tuple[Any, ...] = (
     conversations_ports.ConversationsUoW,
     pipeline_ports.PipelineUoW,
     ai_handlers.AiUoW,
+    platform_analytics.AnalyticsUoW,
 )
 
 
@@ -91,7 +100,8 @@ def build_container(
     _register_redis(wiring)
     _register_security(wiring)
     _register_broker(wiring)
-    container.register(platform_ports.Mailer, instance=ConsoleMailer())
+    wiring_email.register(wiring)
+    wiring_secrets.register(wiring)
     pipeline_wiring.register(wiring)
     wiring_scheduling.register(wiring)
     wiring_platform.register(wiring)
@@ -99,7 +109,13 @@ def build_container(
     wiring_bridge.register(wiring)
     wiring_sending.register(wiring)
     wiring_sessions.register(wiring)
+    wiring_privacy.register(wiring)
+    wiring_billing.register(wiring)
+    wiring_media.register(wiring)  # before billing_http: a configured B2_MEDIA_URL wins
+    wiring_billing_http.register(wiring)
+    wiring_stripe.register(wiring)
     _register_handlers(container)
+    wiring_tracing.register(wiring)  # after the handlers: it wraps them and the bus
     container.register(Readiness, instance=Readiness(tuple(wiring.checks)))
     for key, instance in (overrides or {}).items():
         container.register(key, instance=instance)  # last registration wins in punq

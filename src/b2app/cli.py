@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from b2app import settings
+from b2app import settings, wiring_secrets
 from b2core.shared import errors, pagination, tasks
 
 DEMO_ADMIN_EMAIL = "admin@b2.local"
@@ -144,6 +144,24 @@ def _dead_letter_arguments(command: argparse.ArgumentParser) -> None:
         actions.add_parser(action, help=help_text).add_argument("id", help="dead letter id")
 
 
+def _cmd_audit(config: settings.Settings, args: argparse.Namespace) -> int:
+    from b2app import audit_archive
+
+    return audit_archive.run(config, args)
+
+
+def _cmd_privacy(config: settings.Settings, args: argparse.Namespace) -> int:
+    from b2app import privacy_cli
+
+    return privacy_cli.run(config, args)
+
+
+def _cmd_billing(config: settings.Settings, args: argparse.Namespace) -> int:
+    from b2app import billing_reconcile
+
+    return billing_reconcile.run(config, args)
+
+
 Command = Callable[[settings.Settings, argparse.Namespace], int]
 _COMMANDS: dict[str, tuple[Command, str]] = {
     "serve": (_cmd_serve, "run the HTTP API (and, on embedded defaults, the workers)"),
@@ -153,6 +171,9 @@ _COMMANDS: dict[str, tuple[Command, str]] = {
     "demo": (_cmd_demo, "migrate, bootstrap demo data and serve on embedded defaults"),
     "config": (_cmd_config, "print the effective settings, secrets redacted"),
     "dead-letters": (_cmd_dead_letters, "list, requeue or discard jobs that gave up"),
+    "audit": (_cmd_audit, "archive old audit rows to gzip JSON Lines files"),
+    "privacy": (_cmd_privacy, "export or erase a customer's or a tenant's personal data"),
+    "billing": (_cmd_billing, "reconcile card billing with Stripe's recent events"),
 }
 
 
@@ -165,6 +186,18 @@ def _parser() -> argparse.ArgumentParser:
             command.add_argument("--threads", type=int, default=4, help="worker threads")
         if name == "dead-letters":
             _dead_letter_arguments(command)
+        if name == "audit":
+            from b2app import audit_archive
+
+            audit_archive.arguments(command)
+        if name == "privacy":
+            from b2app import privacy_cli
+
+            privacy_cli.arguments(command)
+        if name == "billing":
+            from b2app import billing_reconcile
+
+            billing_reconcile.arguments(command)
     return parser
 
 
@@ -172,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``b2`` script."""
     args = _parser().parse_args(argv)
     try:
-        config = settings.from_env()
+        config = wiring_secrets.load_settings()  # B2_* plus secrets from B2_SECRETS_URL
         handler, _ = _COMMANDS[args.command]
         return handler(config, args)
     except errors.DomainError as exc:

@@ -6,6 +6,11 @@ from typing import Any
 
 from b2core.ai import commands as ai
 from b2core.ai import handlers as ai_handlers
+from b2core.billing import commands as billing
+from b2core.billing.handlers import account as billing_account
+from b2core.billing.handlers import catalog as billing_catalog
+from b2core.billing.handlers import manual as billing_manual
+from b2core.billing.handlers import webhooks as billing_webhooks
 from b2core.conversations import commands as conversations
 from b2core.conversations import connection_handlers, connections, session_control
 from b2core.conversations.handlers import inbox as inbox_handlers
@@ -21,10 +26,14 @@ from b2core.orders.handlers import queries as order_queries
 from b2core.orders.handlers import services as service_handlers
 from b2core.pipeline import commands as pipeline
 from b2core.pipeline import handler as pipeline_handler
+from b2core.platform import analytics as platform_analytics
+from b2core.platform import analytics_handlers as analytics_handlers
 from b2core.platform import audit_queries as platform_audit
 from b2core.platform import commands as platform_commands
 from b2core.platform import handlers as platform_handlers
 from b2core.platform import settings_handlers as platform_settings
+from b2core.privacy import commands as privacy
+from b2core.privacy import handlers as privacy_handlers
 from b2core.scheduling import commands as scheduling
 from b2core.scheduling.handlers import dispatch as dispatch_handlers
 from b2core.scheduling.handlers import lifecycle as schedule_lifecycle
@@ -111,6 +120,31 @@ COMMANDS: dict[type[Any], type[Any]] = {
     scheduling.GetSchedulingSettings: schedule_settings.GetSchedulingSettingsHandler,
     scheduling.DispatchDueMessages: dispatch_handlers.DispatchDueMessagesHandler,
     scheduling.PurgeOldMessages: dispatch_handlers.PurgeOldMessagesHandler,
+    platform_analytics.GetTenantDashboard: analytics_handlers.GetTenantDashboardHandler,
+    platform_analytics.GetAiUsageSeries: analytics_handlers.GetAiUsageSeriesHandler,
+    platform_analytics.GetPlatformAnalytics: analytics_handlers.GetPlatformAnalyticsHandler,
+    privacy.ExportCustomerData: privacy_handlers.ExportCustomerDataHandler,
+    privacy.EraseCustomerData: privacy_handlers.EraseCustomerDataHandler,
+    privacy.ExportTenantData: privacy_handlers.ExportTenantDataHandler,
+    privacy.EraseTenantData: privacy_handlers.EraseTenantDataHandler,
+    billing.CreatePlan: billing_catalog.CreatePlanHandler,
+    billing.UpdatePlan: billing_catalog.UpdatePlanHandler,
+    billing.DeletePlan: billing_catalog.DeletePlanHandler,
+    billing.ListPlans: billing_catalog.ListPlansHandler,
+    billing.ListPublicPlans: billing_catalog.ListPublicPlansHandler,
+    billing.CreateCoupon: billing_catalog.CreateCouponHandler,
+    billing.UpdateCoupon: billing_catalog.UpdateCouponHandler,
+    billing.DeleteCoupon: billing_catalog.DeleteCouponHandler,
+    billing.ListCoupons: billing_catalog.ListCouponsHandler,
+    billing.ApplyBillingEvent: billing_webhooks.ApplyBillingEventHandler,
+    billing.SubmitManualPayment: billing_manual.SubmitManualPaymentHandler,
+    billing.ApproveManualPayment: billing_manual.ApproveManualPaymentHandler,
+    billing.RejectManualPayment: billing_manual.RejectManualPaymentHandler,
+    billing.ListManualPayments: billing_manual.ListManualPaymentsHandler,
+    billing.StartCheckout: billing_account.StartCheckoutHandler,
+    billing.OpenBillingPortal: billing_account.OpenBillingPortalHandler,
+    billing.ListInvoices: billing_account.ListInvoicesHandler,
+    billing.GetBillingStatus: billing_account.GetBillingStatusHandler,
 }
 
 # Collaborators that handlers take as fields but that are not ports (autowired attrs classes).

@@ -90,11 +90,15 @@ class Settings:
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = attrs.field(default=None, validator=_check_url)
     smtp_url: str | None = attrs.field(default=None, validator=_check_url)
+    secrets_url: str | None = attrs.field(default=None, validator=_check_url)  # env:// default
     log_level: str = attrs.field(
         default="INFO", validator=_one_of("DEBUG", "INFO", "WARNING", "ERROR")
     )
     log_json: bool = True
     in_process_worker: bool = True
+    tracing: str = attrs.field(default="none", validator=_one_of("none", "console", "otel"))
+    media_url: str | None = attrs.field(default=None, validator=_check_url)  # file:// or s3://
+    media_max_mb: int = attrs.field(default=16, validator=_between(1, 100))
 
     @property
     def effective_database_url(self) -> str:
@@ -111,7 +115,14 @@ class Settings:
             if plain.get(name):
                 plain[name] = "***"
         plain["effective_database_url"] = _redact_url(self.effective_database_url)
-        for name in ("database_url", "redis_url", "broker_url", "llm_url", "smtp_url"):
+        for name in (
+            "database_url",
+            "redis_url",
+            "broker_url",
+            "llm_url",
+            "smtp_url",
+            "secrets_url",
+        ):
             if plain.get(name):
                 plain[name] = _redact_url(plain[name])
         return plain

@@ -13,6 +13,7 @@ Remote back-ends are wrapped in a cache (``cache_ttl`` seconds, default 300).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 from collections.abc import Mapping
 from datetime import timedelta
@@ -144,8 +145,21 @@ async def load_settings_async(environ: Mapping[str, str] | None = None) -> setti
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> settings.Settings:
-    """:func:`load_settings_async` for synchronous start-up code (no event loop running yet)."""
-    return asyncio.run(load_settings_async(environ))
+    """:func:`load_settings_async` for synchronous start-up code.
+
+    With the default ``env://`` nothing is looked up, so no event loop is needed; otherwise the
+    look-ups run on a loop of their own (in a helper thread when the caller runs one already).
+    """
+    environ = dict(os.environ if environ is None else environ)
+    url = environ.get(settings.PREFIX + "SECRETS_URL") or "env://"
+    if url.startswith("env://"):
+        return settings.from_env(environ)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(load_settings_async(environ))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, load_settings_async(environ)).result()
 
 
 async def resolve_secrets(

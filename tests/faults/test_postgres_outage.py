@@ -59,10 +59,24 @@ class Load:
         self.created: set[str] = set()
         self.refused: set[str] = set()
         self.statuses: list[int] = []
+        # (started, ended, statuses) of each round: a round that straddles the cut or the
+        # restore may see either answer, so the checks look only at rounds wholly inside.
+        self.rounds: list[tuple[float, float, tuple[int, int]]] = []
         self.running = True
 
+    def statuses_between(self, start: float, end: float) -> list[int]:
+        """The statuses of the rounds that began at ``start`` or later and ended by ``end``."""
+        return [
+            status
+            for began, ended, pair in self.rounds
+            if began >= start and ended <= end
+            for status in pair
+        ]
+
     async def client(self) -> None:
+        loop = asyncio.get_running_loop()
         while self.running:
+            began = loop.time()
             name = f"Cake {secrets.token_hex(4)}"
             made = await self.api.client.post(
                 "/api/v1/services", json=_service(name), headers=self.headers
@@ -71,6 +85,7 @@ class Load:
             listed = await self.api.client.get("/api/v1/services?limit=5", headers=self.headers)
             _check(listed, 200)
             self.statuses += [made.status_code, listed.status_code]
+            self.rounds.append((began, loop.time(), (made.status_code, listed.status_code)))
             await asyncio.sleep(0.01)
 
 
@@ -103,14 +118,15 @@ async def test_database_outage_gives_clean_503s_and_recovers(database_url: str) 
                 assert healthy > 0
                 assert set(load.statuses) <= {200, 201}
 
+                clock = asyncio.get_running_loop().time
                 proxy.cut()
+                cut_at = clock()
                 await asyncio.sleep(0.3)
                 ready = await api.client.get("/ready")
                 assert ready.status_code == 503, ready.text
                 assert ready.json()["checks"]["database"] != "ok"
-                cut_from = len(load.statuses)
                 await asyncio.sleep(0.7)
-                during = load.statuses[cut_from:]
+                during = load.statuses_between(cut_at, clock())
                 assert during, "no request ran during the cut"
                 assert set(during) == {503}, during
                 health = await api.client.get("/health")
@@ -124,13 +140,12 @@ async def test_database_outage_gives_clean_503s_and_recovers(database_url: str) 
                         break
                     await asyncio.sleep(0.05)
                 assert recovered, "/ready never came back"
-                await asyncio.sleep(0.3)  # let the rounds begun during the cut finish
-                restored_from = len(load.statuses)
-                await asyncio.sleep(0.7)
+                restored_at = clock()
+                await asyncio.sleep(1.0)
             finally:
                 load.running = False
                 await asyncio.gather(*clients)
-            after = load.statuses[restored_from:]
+            after = load.statuses_between(restored_at, float("inf"))
             assert after, "no request ran after the restore"
             assert set(after) <= {200, 201}, after
             stored = await _all_service_names(api, admin.headers)

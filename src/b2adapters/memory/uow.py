@@ -5,21 +5,27 @@ from __future__ import annotations
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
+from b2adapters import billing_ai
 from b2adapters.memory import ai as ai_repos
+from b2adapters.memory import analytics as analytics_repos
 from b2adapters.memory import audit, iam, orders, platform, tenants
+from b2adapters.memory import billing as billing_repos
 from b2adapters.memory import channels as channel_repos
 from b2adapters.memory import conversations as conversation_repos
 from b2adapters.memory import outbox as outbox_repos
+from b2adapters.memory import privacy as privacy_repos
 from b2adapters.memory import scheduling as scheduling_repos
 from b2adapters.memory.store import InMemoryStore
 from b2core.shared import ids
 
 if TYPE_CHECKING:
+    from b2core.billing import ports as billing_ports
     from b2core.conversations import ports as conversations_ports
     from b2core.iam import ports as iam_ports
     from b2core.orders import ports as orders_ports
     from b2core.pipeline import ports as pipeline_ports
     from b2core.platform import ports as platform_ports
+    from b2core.privacy import ports as privacy_ports
     from b2core.scheduling import ports as scheduling_ports
 
 
@@ -147,9 +153,52 @@ class InMemoryTransaction:
         return channel_repos.InMemoryChannelRepository(self, self._require_tenant())
 
     @property
+    def analytics(self) -> analytics_repos.InMemoryAnalytics:
+        # Tenant-bound in a tenant transaction; every tenant in a platform one.
+        return analytics_repos.InMemoryAnalytics(self, self.tenant_id)
+
+    @property
     def channel_index(self) -> channel_repos.InMemoryChannelIndex:
         # Webhooks know a channel id, not a tenant: a platform-wide look-up.
         return channel_repos.InMemoryChannelIndex(self)
+
+    @property
+    def customer_data(self) -> privacy_repos.InMemoryCustomerDataStore:
+        return privacy_repos.InMemoryCustomerDataStore(self, self._require_tenant())
+
+    # Billing: plans, coupons and processed events are platform-wide; the subscription, the
+    # manual payments and the entitlements belong to the bound tenant.
+    @property
+    def plans(self) -> billing_repos.InMemoryPlanRepository:
+        return billing_repos.InMemoryPlanRepository(self)
+
+    @property
+    def coupons(self) -> billing_repos.InMemoryCouponRepository:
+        return billing_repos.InMemoryCouponRepository(self)
+
+    @property
+    def processed_events(self) -> billing_repos.InMemoryProcessedEvents:
+        return billing_repos.InMemoryProcessedEvents(self)
+
+    @property
+    def subscription(self) -> billing_repos.InMemorySubscriptionRepository:
+        return billing_repos.InMemorySubscriptionRepository(self, self._require_tenant())
+
+    @property
+    def manual_payments(self) -> billing_repos.InMemoryManualPaymentRepository:
+        return billing_repos.InMemoryManualPaymentRepository(self, self._require_tenant())
+
+    @property
+    def entitlements(self) -> billing_ai.StoredEntitlements:
+        return billing_ai.StoredEntitlements(self.ai_settings, self._require_tenant())
+
+    @property
+    def subscriptions(self) -> billing_repos.InMemorySubscriptionDirectory:
+        return billing_repos.InMemorySubscriptionDirectory(self)
+
+    @property
+    def payment_review(self) -> billing_repos.InMemoryPaymentReview:
+        return billing_repos.InMemoryPaymentReview(self)
 
     def _require_tenant(self) -> ids.TenantId:
         if self.tenant_id is None:
@@ -181,3 +230,5 @@ if TYPE_CHECKING:
     _conversations: type[conversations_ports.ConversationsUoW] = InMemoryUnitOfWork
     _scheduling: type[scheduling_ports.SchedulingUoW] = InMemoryUnitOfWork
     _pipeline: type[pipeline_ports.PipelineUoW] = InMemoryUnitOfWork
+    _billing: type[billing_ports.BillingUoW] = InMemoryUnitOfWork
+    _privacy: type[privacy_ports.PrivacyUoW] = InMemoryUnitOfWork

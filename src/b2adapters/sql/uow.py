@@ -18,21 +18,27 @@ from typing import TYPE_CHECKING, Self
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from b2adapters import billing_ai
 from b2adapters.sql import ai as ai_repos
+from b2adapters.sql import analytics as analytics_repos
 from b2adapters.sql import audit, iam, platform, scheduling_dispatch, statements, tenants
+from b2adapters.sql import billing as billing_repos
 from b2adapters.sql import channels as channel_repos
 from b2adapters.sql import conversations as conversation_repos
 from b2adapters.sql import orders as order_repos
 from b2adapters.sql import outbox as outbox_repos
+from b2adapters.sql import privacy as privacy_repos
 from b2adapters.sql import scheduling as scheduling_repos
 from b2adapters.sql.migrations import rls
 from b2core.shared import ids
 
 if TYPE_CHECKING:
+    from b2core.billing import ports as billing_ports
     from b2core.conversations import ports as conversations_ports
     from b2core.iam import ports as iam_ports
     from b2core.orders import ports as orders_ports
     from b2core.platform import ports as platform_ports
+    from b2core.privacy import ports as privacy_ports
     from b2core.scheduling import ports as scheduling_ports
 
 # One round trip each; set_config('role', ..., true) is SET LOCAL ROLE, done first.
@@ -175,6 +181,11 @@ class SqlTransaction:
         return channel_repos.SqlChannelRepository(self, self._bound_tenant())
 
     @property
+    def analytics(self) -> analytics_repos.SqlAnalytics:
+        # Tenant-bound in a tenant transaction; every tenant in a platform one.
+        return analytics_repos.SqlAnalytics(self, self.tenant_id)
+
+    @property
     def channel_index(self) -> channel_repos.SqlChannelIndex:
         # Webhooks know a channel id, not a tenant: a platform-wide look-up.
         return channel_repos.SqlChannelIndex(self)
@@ -197,6 +208,44 @@ class SqlTransaction:
         if self.tenant_id is not None:
             raise RuntimeError("platform-wide repository used in a tenant transaction")
         return scheduling_dispatch.SqlDispatchQueue(self)
+
+    @property
+    def customer_data(self) -> privacy_repos.SqlCustomerDataStore:
+        return privacy_repos.SqlCustomerDataStore(self, self._bound_tenant())
+
+    # Billing: plans, coupons and processed events are platform-wide; the subscription, the
+    # manual payments and the entitlements belong to the bound tenant.
+    @property
+    def plans(self) -> billing_repos.SqlPlanRepository:
+        return billing_repos.SqlPlanRepository(self)
+
+    @property
+    def coupons(self) -> billing_repos.SqlCouponRepository:
+        return billing_repos.SqlCouponRepository(self)
+
+    @property
+    def processed_events(self) -> billing_repos.SqlProcessedEvents:
+        return billing_repos.SqlProcessedEvents(self)
+
+    @property
+    def subscription(self) -> billing_repos.SqlSubscriptionRepository:
+        return billing_repos.SqlSubscriptionRepository(self, self._bound_tenant())
+
+    @property
+    def manual_payments(self) -> billing_repos.SqlManualPaymentRepository:
+        return billing_repos.SqlManualPaymentRepository(self, self._bound_tenant())
+
+    @property
+    def entitlements(self) -> billing_ai.StoredEntitlements:
+        return billing_ai.StoredEntitlements(self.ai_settings, self._bound_tenant())
+
+    @property
+    def subscriptions(self) -> billing_repos.SqlSubscriptionDirectory:
+        return billing_repos.SqlSubscriptionDirectory(self)
+
+    @property
+    def payment_review(self) -> billing_repos.SqlPaymentReview:
+        return billing_repos.SqlPaymentReview(self)
 
     def _bound_tenant(self) -> ids.TenantId:
         if self.tenant_id is None:
@@ -239,3 +288,5 @@ if TYPE_CHECKING:
     _orders: type[orders_ports.OrdersUoW] = SqlUnitOfWork
     _conversations: type[conversations_ports.ConversationsUoW] = SqlUnitOfWork
     _scheduling: type[scheduling_ports.SchedulingUoW] = SqlUnitOfWork
+    _billing: type[billing_ports.BillingUoW] = SqlUnitOfWork
+    _privacy: type[privacy_ports.PrivacyUoW] = SqlUnitOfWork

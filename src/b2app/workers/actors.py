@@ -17,7 +17,7 @@ import dramatiq
 from b2app.workers import inbound, runtime
 from b2app.workers import scheduling as scheduling_jobs
 from b2core.conversations import commands as conversation_commands
-from b2core.conversations import outbound
+from b2core.conversations import media_jobs, outbound
 from b2core.conversations.handlers import sending
 from b2core.messagebus import MessageBus
 from b2core.pipeline import commands as pipeline_commands
@@ -70,8 +70,15 @@ async def send_outbound(tenant_id: str, message_id: str) -> None:
         await queue.enqueue(outbound.send_job(tenant, message), delay=deferred.retry_after)
 
 
+async def fetch_media(tenant_id: str, message_id: str) -> None:
+    """Fetch one inbound message's media into storage (idempotent; outages are retried)."""
+    job: media_jobs.FetchInboundMedia = runtime.resolve(media_jobs.FetchInboundMedia)
+    await job(ids.TenantId(tenant_id), ids.MessageId(message_id))
+
+
 REGISTRY: tuple[ActorSpec, ...] = (
     ActorSpec(ping, PING, PLATFORM_QUEUE),
+    ActorSpec(fetch_media, media_jobs.FETCH_ACTOR, media_jobs.FETCH_QUEUE),
     ActorSpec(handle_inbound, inbound.INBOUND_ACTOR, inbound.INBOUND_QUEUE),
     ActorSpec(send_outbound, outbound.SEND_ACTOR, outbound.SEND_QUEUE),
     ActorSpec(

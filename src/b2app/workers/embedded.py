@@ -20,7 +20,7 @@ from b2app.workers import runtime
 from b2core.shared import errors
 
 DEFAULT_THREADS = 2
-DEFAULT_IDLE_TIMEOUT_MS = 500
+DEFAULT_IDLE_TIMEOUT_MS = 100  # how long an idle thread waits for a job; also bounds stop()
 DEFAULT_STOP_TIMEOUT_MS = 10_000
 
 

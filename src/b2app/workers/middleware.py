@@ -24,8 +24,8 @@ CloseContainer = Callable[[punq.Container], Coroutine[Any, Any, None]]
 def build_from_env() -> punq.Container:
     """The process's container, from ``B2_*`` settings (imported late: bootstrap imports us)."""
     bootstrap = importlib.import_module("b2app.bootstrap")
-    settings = importlib.import_module("b2app.settings")
-    container: punq.Container = bootstrap.build_container(settings.from_env())
+    secrets = importlib.import_module("b2app.wiring_secrets")
+    container: punq.Container = bootstrap.build_container(secrets.load_settings())
     return container
 
 

@@ -33,7 +33,10 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset(
         ("GET", f"{API}/webhooks/whatsapp/{{channel_id}}"),
         ("POST", f"{API}/webhooks/whatsapp/{{channel_id}}"),
         ("POST", f"{API}/webhooks/bridge/{{channel_id}}"),
+        ("POST", f"{API}/webhooks/stripe"),
         ("GET", f"{API}/growth"),
+        ("GET", f"{API}/plans"),
+        ("GET", f"{API}/media/{{token}}"),
     }
 )
 PLACEHOLDER = "00000000-0000-7000-8000-000000000000"

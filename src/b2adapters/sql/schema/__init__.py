@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from b2adapters.sql.schema import ai, iam, orders, platform, tenants
+from b2adapters.sql.schema import billing as billing
 from b2adapters.sql.schema import channels as channels
 from b2adapters.sql.schema import conversations as conversations
 from b2adapters.sql.schema import outbox as outbox

@@ -48,9 +48,7 @@ class ChannelSessionsController(Controller):
     @get(
         "/",
         **auth.guarded(_MANAGE),
-        **bodies.answers(
-            200, session_control.SessionView, "the session", (401, 403, 404, 409)
-        ),
+        **bodies.answers(200, session_control.SessionView, "the session", (401, 403, 404, 409)),
     )
     async def show(
         self,
