@@ -9,6 +9,7 @@ from b2core.ai import handlers as ai_handlers
 from b2core.billing import commands as billing
 from b2core.billing.handlers import account as billing_account
 from b2core.billing.handlers import catalog as billing_catalog
+from b2core.billing.handlers import expiry as billing_expiry
 from b2core.billing.handlers import manual as billing_manual
 from b2core.billing.handlers import webhooks as billing_webhooks
 from b2core.conversations import commands as conversations
@@ -127,6 +128,7 @@ COMMANDS: dict[type[Any], type[Any]] = {
     privacy.EraseCustomerData: privacy_handlers.EraseCustomerDataHandler,
     privacy.ExportTenantData: privacy_handlers.ExportTenantDataHandler,
     privacy.EraseTenantData: privacy_handlers.EraseTenantDataHandler,
+    billing.ExpireManualGrants: billing_expiry.ExpireManualGrantsHandler,
     billing.CreatePlan: billing_catalog.CreatePlanHandler,
     billing.UpdatePlan: billing_catalog.UpdatePlanHandler,
     billing.DeletePlan: billing_catalog.DeletePlanHandler,

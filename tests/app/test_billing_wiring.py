@@ -21,7 +21,7 @@ from b2core.ai import ports as ai_ports
 from b2core.ai import quotas
 from b2core.billing import access, commands, events, ports, sync
 from b2core.billing import provider_events as pe
-from b2core.billing.handlers import account, catalog, manual, webhooks
+from b2core.billing.handlers import account, catalog, expiry, manual, webhooks
 from b2core.shared import errors, ids, money
 from b2core.testing import contracts
 from b2core.testing.contracts import unique_id
@@ -36,7 +36,7 @@ OWNER = access.Caller(ids.UserId("owner-1"), access.TENANT_ADMIN)
 def test_every_billing_handler_serves_its_command() -> None:
     handlers = {
         h
-        for module in (account, catalog, manual, webhooks)
+        for module in (account, catalog, expiry, manual, webhooks)
         for name, h in vars(module).items()
         if name.endswith("Handler") and not name.startswith("_") and isinstance(h, type)
     }
@@ -151,6 +151,45 @@ async def test_manual_payment_submission_and_review_through_the_bus() -> None:
     assert approved.status.value == "APPROVED"
     status = await app.handle(commands.GetBillingStatus(tenant, OWNER))
     assert status.tier == "MEDIUM"
+
+
+async def test_a_lapsed_manual_grant_takes_the_ai_back_to_free_once() -> None:
+    app = memory_app()
+    plan_id = await _plan(app)
+    tenant = await _tenant(app)
+    submit = commands.SubmitManualPayment(
+        tenant_id=tenant,
+        by=OWNER,
+        plan_id=plan_id,
+        method="BANK_TRANSFER",  # type: ignore[arg-type]
+        sender_name="Bilal",
+        sender_number="03007654321",
+        reference="BT-998877",
+        screenshot_key="payments/bt.png",
+        screenshot_type="image/png",
+        screenshot_size=4096,
+    )
+    payment = await app.handle(submit)
+    await app.handle(commands.ApproveManualPayment(ADMIN, payment.id))
+    ai = app.container.resolve(ports.BillingUoW)
+
+    async def ai_plan() -> str | None:
+        async with ai.tenant(tenant) as tx:
+            found = await tx.ai_settings.get()
+        return None if found is None else str(found.plan)
+
+    assert await ai_plan() == "PAID_PRO"
+    assert await app.handle(commands.ExpireManualGrants()) == 0  # the month is still running
+
+    app.clock.advance(timedelta(days=40))
+    assert await app.handle(commands.ExpireManualGrants()) == 1
+    assert await app.handle(commands.ExpireManualGrants()) == 0  # ended once
+    assert await ai_plan() == "FREE"
+    status = await app.handle(commands.GetBillingStatus(tenant, OWNER))
+    assert (status.tier, status.status) == ("FREE", "CANCELED")
+    async with ai.platform() as tx:
+        entries = await tx.audit.all()  # type: ignore[attr-defined]
+    assert [e.action for e in entries].count("billing.manual_grant_expired") == 1
 
 
 @pytest.mark.parametrize("backend", ["memory", pytest.param("redis", marks=pytest.mark.redis)])

@@ -10,7 +10,7 @@ transaction's copy of the tables, which the store's lock keeps consistent.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import attrs
@@ -187,6 +187,22 @@ class InMemorySubscriptionDirectory:
                 if record.stripe_customer_id == stripe_customer_id:
                     return record.tenant_id
         return None
+
+    async def lapsed_manual(self, at: datetime, limit: int) -> list[ids.TenantId]:
+        lapsed = sorted(
+            (r for r in self._rows.values() if _lapsed(r, at)),
+            key=lambda r: (r.current_period_end or at, r.tenant_id),
+        )
+        return [record.tenant_id for record in lapsed[:limit]]
+
+
+def _lapsed(record: model.Subscription, at: datetime) -> bool:
+    return (
+        record.source is model.Source.MANUAL
+        and record.is_entitled
+        and record.current_period_end is not None
+        and record.current_period_end <= at
+    )
 
 
 def payment_key(payment: payments.ManualPayment) -> tuple[str, str]:

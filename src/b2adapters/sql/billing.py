@@ -238,6 +238,22 @@ class SqlSubscriptionDirectory:
                 return ids.TenantId(found)
         return None
 
+    async def lapsed_manual(self, at: datetime, limit: int) -> list[ids.TenantId]:
+        table = tables.subscriptions
+        entitled = [status.value for status in model.ENTITLED]
+        query = (
+            select(table.c.tenant_id)
+            .where(
+                table.c.source == model.Source.MANUAL.value,
+                table.c.status.in_(entitled),
+                table.c.current_period_end <= at,
+            )
+            .order_by(table.c.current_period_end, table.c.tenant_id)
+            .limit(limit)
+        )
+        connection = await self._tx.connection()
+        return [ids.TenantId(found) for found in (await connection.execute(query)).scalars()]
+
 
 def _newest_first(payment: payments.ManualPayment) -> tuple[str, str]:
     return (paging.time_key(payment.submitted_at), payment.id)

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -202,11 +202,17 @@ class SqlMessageRepository:
         self, query: str, page: pagination.PageRequest
     ) -> pagination.Page[messages.Message]:
         table = tables.messages
-        # No index serves LIKE under row-level security (see the schema): this walks the
+        # No index serves these under row-level security (see the schema): this walks the
         # tenant's messages newest first and stops once the page is full.
-        pattern = _like_pattern(query.casefold())
-        found = select(table).where(self._mine, table.c.search_key.like(pattern, escape="/"))
-        return await self._page(found, page)
+        needle = query.casefold()
+        matches: Any = table.c.search_key.like(_like_pattern(needle), escape="/")
+        connection = await self._tx.connection()
+        if connection.dialect.name == "postgresql":
+            # PostgreSQL adds full-text matching: every word of the query, in any order
+            # ("strasse 100" finds "100% off na Straße"), besides the substring match.
+            words = func.plainto_tsquery("simple", needle)
+            matches = or_(matches, func.to_tsvector("simple", table.c.search_key).op("@@")(words))
+        return await self._page(select(table).where(self._mine, matches), page)
 
     async def mark_sent(
         self, message_id: ids.MessageId, provider_message_id: str, at: datetime

@@ -88,6 +88,12 @@ REGISTRY: tuple[ActorSpec, ...] = (
         scheduling_jobs.OPTIONS,
     ),
     ActorSpec(
+        scheduling_jobs.expire_grants,
+        scheduling_jobs.EXPIRE_ACTOR,
+        "billing",
+        scheduling_jobs.OPTIONS,
+    ),
+    ActorSpec(
         scheduling_jobs.sweep_outbox,
         scheduling_jobs.SWEEP_ACTOR,
         scheduling_jobs.QUEUE,

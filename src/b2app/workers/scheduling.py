@@ -1,7 +1,8 @@
 """The periodic jobs, each a self-scheduling chain on the ``scheduling`` queue: the dispatcher's
 ``scheduling.dispatch_due`` every few seconds and ``scheduling.purge_old`` daily, and
 ``scheduling.sweep_outbox``, which enqueues the outbox entries whose fast path never ran
-(see :mod:`b2core.shared.outbox`).
+(see :mod:`b2core.shared.outbox`), and ``billing.expire_grants`` (on the ``billing`` queue),
+which ends manual subscriptions whose period is over.
 
 A chain is one job that, when it has run, enqueues itself again with a delay. Each run catches
 its own failures, so dramatiq never retries it (a retry next to the re-enqueue would fork the
@@ -37,6 +38,7 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.common import dq_name
 
 from b2app.workers import runtime
+from b2core.billing import commands as billing_commands
 from b2core.messagebus import MessageBus
 from b2core.scheduling import commands
 from b2core.shared import outbox, tasks
@@ -51,6 +53,8 @@ PURGE_EVERY = timedelta(days=1)
 FIRST_PURGE_AFTER = timedelta(minutes=1)
 SWEEP_ACTOR = "scheduling.sweep_outbox"
 SWEEP_EVERY = timedelta(seconds=10)
+EXPIRE_ACTOR = "billing.expire_grants"
+EXPIRE_EVERY = timedelta(minutes=5)
 #: Dramatiq options of both actors: no retries (a run that fails waits for the next one).
 OPTIONS = {"max_retries": 0}
 
@@ -62,7 +66,8 @@ _live: dict[str, str] = {}  # actor name -> the chain id this process runs
 
 
 def _job(actor: str, chain: str) -> tasks.Job:
-    return tasks.Job(actor_name=actor, queue_name=QUEUE, args=(chain,))
+    # Actor "<context>.<verb>" lives on queue "<context>".
+    return tasks.Job(actor_name=actor, queue_name=actor.partition(".")[0], args=(chain,))
 
 
 class ChainRegistry(Protocol):
@@ -127,6 +132,7 @@ async def start_chains(queue: tasks.TaskQueue, registry: ChainRegistry | None = 
         (DISPATCH_ACTOR, DISPATCH_EVERY),
         (PURGE_ACTOR, FIRST_PURGE_AFTER),
         (SWEEP_ACTOR, SWEEP_EVERY),
+        (EXPIRE_ACTOR, FIRST_PURGE_AFTER),
     )
     for actor, first in chains:
         chain = await registry.start(actor)
@@ -186,6 +192,12 @@ async def dispatch_due(chain: str) -> None:
     """Send the due scheduled messages as this process's dispatcher, then come back soon."""
     command = commands.DispatchDueMessages(worker_id=WORKER_ID)
     await _run_and_reschedule(DISPATCH_ACTOR, chain, command, DISPATCH_EVERY)
+
+
+async def expire_grants(chain: str) -> None:
+    """End the manual subscriptions whose period is over, then come back in a few minutes."""
+    command = billing_commands.ExpireManualGrants()
+    await _run_and_reschedule(EXPIRE_ACTOR, chain, command, EXPIRE_EVERY)
 
 
 class _Sweep:

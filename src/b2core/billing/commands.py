@@ -202,3 +202,10 @@ class GetBillingStatus:
 
     tenant_id: ids.TenantId
     by: access.Caller
+
+
+@attrs.frozen
+class ExpireManualGrants:
+    """End the manual subscriptions whose period is over: back to FREE (a periodic job)."""
+
+    limit: int = 100

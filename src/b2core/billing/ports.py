@@ -109,6 +109,11 @@ class SubscriptionDirectory(Protocol):
         """The tenant whose record names this subscription, else this customer, else None."""
         ...
 
+    async def lapsed_manual(self, at: datetime, limit: int) -> Sequence[ids.TenantId]:
+        """Up to ``limit`` tenants whose manual subscription is still in an entitled status
+        although its period ended at or before ``at`` (nobody has ended it yet)."""
+        ...
+
 
 class ManualPaymentRepository(Protocol):
     """The manual payments of the tenant the transaction is bound to."""

@@ -126,3 +126,22 @@ async def test_platform_transactions_have_no_conversations_repositories(reposito
             getattr(sql_uow.SqlUnitOfWork(engine).platform(), repository)
     finally:
         await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_postgres_search_also_matches_every_word_in_any_order(
+    pg_uow: sql_uow.SqlUnitOfWork,
+) -> None:
+    conversation = contract.a_conversation()
+    street, other = (
+        contract.an_inbound(conversation, "100% OFF na Straße", at=contract.MOMENT),
+        contract.an_inbound(conversation, "nothing to see", at=contract.MOMENT),
+    )
+    await contract.store(pg_uow, conversation, street, other)
+    async with pg_uow.tenant(conversation.tenant_id) as tx:
+        words = await tx.messages.search("strasse 100", pagination.PageRequest())
+        substring = await tx.messages.search("aße", pagination.PageRequest())
+        neither = await tx.messages.search("strasse nothing", pagination.PageRequest())
+    assert [m.id for m in words.items] == [street.id]  # not a substring: full-text words
+    assert [m.id for m in substring.items] == [street.id]  # substrings still match
+    assert not neither.items

@@ -44,6 +44,7 @@ def test_the_newest_chain_on_redis_wins_and_older_ones_end(
                 scheduling_jobs.DISPATCH_ACTOR,
                 scheduling_jobs.PURGE_ACTOR,
                 scheduling_jobs.SWEEP_ACTOR,
+                scheduling_jobs.EXPIRE_ACTOR,
             }
             for (old, _), (new, _) in zip(first_queue.jobs, second_queue.jobs, strict=True):
                 assert old.actor_name == new.actor_name
@@ -65,7 +66,7 @@ def test_in_process_chains_start_once_per_process() -> None:
         try:
             await scheduling_jobs.start_chains(queue, registry)
             await scheduling_jobs.start_chains(queue, registry)
-            assert len(queue.jobs) == 3  # the second start found every chain running
+            assert len(queue.jobs) == 4  # the second start found every chain running
             job = queue.jobs[0][0]
             assert await registry.is_live(job.actor_name, str(job.args[0]))
             scheduling_jobs.stop_chains()

@@ -46,6 +46,7 @@ __all__ = [
     "test_coupons_delete_once",
     "test_coupons_list_by_code_in_pages",
     "test_directory_finds_the_tenant_by_subscription_then_customer",
+    "test_directory_lists_manual_grants_whose_period_ended",
     "test_entitlements_reach_the_ai_settings",
     "test_entitlements_refuse_another_tenants_effects",
     "test_forged_cursors_are_invalid_input",
@@ -405,6 +406,37 @@ async def test_directory_finds_the_tenant_by_subscription_then_customer(
         assert await find(one.stripe_customer_id, None) == first
         assert await find("cus_unknown", "sub_unknown") is None
         assert await find(None, None) is None
+
+
+async def test_directory_lists_manual_grants_whose_period_ended(uow_factory: UowFactory) -> None:
+    uow = await uow_factory()
+    # Far in the past, so that other examples' subscriptions on a shared database are later.
+    end = MOMENT - timedelta(days=3650 + int(unique_id()[:4], 16))
+    ended, later, running, card, canceled = (new_tenant() for _ in range(5))
+    plan = ids.PlanId(unique_id())
+
+    def manual(tenant: ids.TenantId, period_end: datetime) -> model.Subscription:
+        return model.Subscription.manual(
+            tenant, plan, (period_end - timedelta(days=30), period_end), end
+        )
+
+    records = {
+        ended: manual(ended, end - timedelta(days=2)),
+        later: manual(later, end - timedelta(days=1)),
+        running: manual(running, end + timedelta(days=1)),
+        card: a_subscription(card, current_period_end=end - timedelta(days=3)),
+        canceled: manual(canceled, end - timedelta(days=3)).cancel(end),
+    }
+    for tenant, record in records.items():
+        async with uow.tenant(tenant) as tx:
+            await tx.subscription.save(record)
+            await tx.commit()
+    async with uow.platform() as tx:
+        found = await tx.subscriptions.lapsed_manual(end, 100)
+        first = await tx.subscriptions.lapsed_manual(end, 1)
+    mine = [tenant for tenant in found if tenant in records]
+    assert mine == [ended, later]  # oldest end first; running, card and canceled are not
+    assert len(first) == 1
 
 
 # ---- manual payments -----------------------------------------------------------------------
