@@ -33,6 +33,9 @@ typecheck: $(STAMP)
 arch: $(STAMP)
 	$(BIN)/lint-imports
 
+# Two worker processes (pytest-xdist), one test module per worker at a time; set PYTEST_ARGS
+# to run something else (PYTEST_ARGS="tests/core -x" runs in one process).
+PYTEST_ARGS ?= -n 2 --dist loadfile
 # pytest exits 5 when it collected nothing: that is a failure here, never a pass.
 pytest: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$rc

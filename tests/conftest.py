@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
-from tests.support import services
+from tests.support import attack_tally, services
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -52,3 +53,34 @@ def redis_url() -> Iterator[str]:
 def redis_prefix() -> str:
     """Key prefix isolating this run from any other user of the same Redis."""
     return services.redis_prefix()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On a pytest-xdist worker: hand the token attack tally to the controller."""
+    tally = session.config.stash.get(attack_tally.TALLY, None)
+    output = getattr(session.config, "workeroutput", None)
+    if tally is not None and output is not None:
+        output["attack_tally"] = {"tried": tally.tried, "accepted": list(tally.accepted)}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """On the pytest-xdist controller: add a finished worker's tally to the run's."""
+    sent = getattr(node, "workeroutput", {}).get("attack_tally")
+    if sent is not None:
+        tally = node.config.stash.setdefault(attack_tally.TALLY, attack_tally.AttackTally())
+        tally.tried += sent["tried"]
+        tally.accepted.extend(sent["accepted"])
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    """Print the token attack tally when the suite ran."""
+    tally = config.stash.get(attack_tally.TALLY, None)
+    if tally is None:
+        return
+    terminalreporter.write_sep("-", "token attack suite")
+    terminalreporter.write_line(tally.summary())
+    for accepted in tally.accepted:
+        terminalreporter.write_line(f"  ACCEPTED: {accepted}")

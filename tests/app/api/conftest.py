@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
-import attrs
 import pytest
 
 from b2app import settings
 from tests.support import http_app, services
+from tests.support.attack_tally import TALLY, AttackTally
 
 
 @pytest.fixture(scope="session")
@@ -59,41 +59,7 @@ async def api(api_config: settings.Settings) -> AsyncIterator[http_app.HttpApp]:
         yield running
 
 
-@attrs.define
-class AttackTally:
-    """How many forged or misused tokens were tried, and which ones got in."""
-
-    tried: int = 0
-    accepted: list[str] = attrs.field(factory=list)
-
-    def record(self, variant: str, status: int) -> None:
-        """Count one attempt; anything but a 401 counts as accepted."""
-        self.tried += 1
-        if status != 401:
-            self.accepted.append(f"{variant} -> {status}")
-
-    def summary(self) -> str:
-        """The line printed at the end of the run."""
-        return f"token attacks: {self.tried} variants tried, {len(self.accepted)} accepted"
-
-
-_TALLY = pytest.StashKey[AttackTally]()
-
-
 @pytest.fixture(scope="session")
 def attack_tally(request: pytest.FixtureRequest) -> AttackTally:
     """The run's tally of token attacks, printed in the terminal summary."""
-    return request.config.stash.setdefault(_TALLY, AttackTally())
-
-
-def pytest_terminal_summary(
-    terminalreporter: pytest.TerminalReporter, config: pytest.Config
-) -> None:
-    """Print the token attack tally when the suite ran."""
-    tally = config.stash.get(_TALLY, None)
-    if tally is None:
-        return
-    terminalreporter.write_sep("-", "token attack suite")
-    terminalreporter.write_line(tally.summary())
-    for accepted in tally.accepted:
-        terminalreporter.write_line(f"  ACCEPTED: {accepted}")
+    return request.config.stash.setdefault(TALLY, AttackTally())

@@ -17,7 +17,7 @@ import jwt
 import pytest
 
 from b2adapters.crypto import jwt_codec
-from tests.app.api.conftest import AttackTally
+from tests.support.attack_tally import AttackTally
 from tests.support.http_app import API, JWT_SECRET, HttpApp, Session
 
 OTHER_SECRET = "another-secret-of-sufficient-length-0123456789"
