@@ -1,7 +1,7 @@
 """Per-customer limiter hits per second on the real Redis: b2's sliding log vs ``limits``' window.
 
 b2's per-customer limit goes through ``RedisRateLimiter.hit`` (a sliding-window log: one Lua
-script per hit on a sorted set, server time, an expiry on every key). The baseline is the
+script per hit on a list of the last hits, server time, an expiry on every key). The baseline is the
 ``limits`` library's moving window (``limits.aio.strategies.MovingWindowRateLimiter`` over its
 async Redis storage, redis-py implementation), on the same connection pool, the same Redis, the
 same concurrency and the same rule. Both run in alternating rounds, for two profiles:

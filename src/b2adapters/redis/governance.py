@@ -8,6 +8,7 @@ sliding logs one rule window after their last entry, refund marks when their cou
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from collections.abc import Sequence
@@ -41,18 +42,19 @@ end
 local function window_ttl(now_ms, end_ms, len_ms, margin_ms)
   return math.min(math.max(tonumber(end_ms) - now_ms, 0), tonumber(len_ms)) + tonumber(margin_ms)
 end
--- 0 when one more hit fits in (now - window, now]; else microseconds until it does.
+-- A sliding log is a list of hit times (us), newest first, trimmed to the rule's limit.
+-- 0 when one more hit fits in (now - window, now]; else microseconds until it does: the
+-- limit-th newest hit leaves the window then.
 local function blocked_for(key, limit, window_us, now_us)
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now_us - window_us)
-  local count = redis.call('ZCARD', key)
-  if count < limit then
+  local nth = redis.call('LINDEX', key, limit - 1)
+  if not nth then
     return 0
   end
-  local oldest = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
-  return tonumber(oldest[2]) + window_us - now_us
+  return math.max(tonumber(nth) + window_us - now_us, 0)
 end
-local function record(key, now_us, member, window_ms)
-  redis.call('ZADD', key, now_us, member)
+local function record(key, now_us, limit, window_ms)
+  redis.call('LPUSH', key, now_us)
+  redis.call('LTRIM', key, 0, limit - 1)
   redis.call('PEXPIRE', key, window_ms)
 end
 -- A key found without an expiry (an old version, a hand edit) is given one, not trusted.
@@ -64,7 +66,7 @@ end
 """
 
 # KEYS: daily counter, monthly counter, then one sliding log per burst rule.
-# ARGV: member, units, daily limit, monthly limit, daily end ms, daily length ms,
+# ARGV: reservation id, units, daily limit, monthly limit, daily end ms, daily length ms,
 #       monthly end ms, monthly length ms, margin ms, then per rule: limit, window us, window ms.
 # Returns {outcome, wait_1, ..., wait_n}; outcome '' when a rule refused (quota untouched).
 # Without burst rules it is the quota reservation alone.
@@ -92,7 +94,8 @@ if not refused then
     redis.call('INCRBY', KEYS[1], units)
     redis.call('INCRBY', KEYS[2], units)
     for i = 3, #KEYS do
-      record(KEYS[i], now_us, ARGV[1], ARGV[10 + (i - 3) * 3 + 2])
+      local at = 10 + (i - 3) * 3
+      record(KEYS[i], now_us, tonumber(ARGV[at]), ARGV[at + 2])
     end
   end
   redis.call('PEXPIRE', KEYS[1], window_ttl(now_ms, ARGV[5], ARGV[6], ARGV[9]))
@@ -107,17 +110,18 @@ return {outcome, unpack(waits)}
 """,
 )
 
-# KEYS: the sliding log. ARGV: member, limit, window us, window ms. Returns the wait in us.
+# KEYS: the sliding log. ARGV: limit, window us, window ms. Returns the wait in us.
 _HIT = LuaScript(
     "rate_hit",
     _LIBRARY
     + """
 local now_us = now_us_ms()
-local wait = blocked_for(KEYS[1], tonumber(ARGV[2]), tonumber(ARGV[3]), now_us)
+local limit = tonumber(ARGV[1])
+local wait = blocked_for(KEYS[1], limit, tonumber(ARGV[2]), now_us)
 if wait == 0 then
-  record(KEYS[1], now_us, ARGV[1], ARGV[4])
+  record(KEYS[1], now_us, limit, ARGV[3])
 else
-  keep_expiring(KEYS[1], ARGV[4])
+  keep_expiring(KEYS[1], ARGV[3])
 end
 return wait
 """,
@@ -164,8 +168,9 @@ def _window_args(windows: quotas.QuotaWindows) -> list[Arg]:
     ]  # fmt: skip
 
 
-def _rule_args(rule: limits.RateRule) -> list[Arg]:
-    return [rule.limit, rule.window // _US, max(-(-rule.window // _MS), 1)]
+@functools.lru_cache(maxsize=256)
+def _rule_args(rule: limits.RateRule) -> tuple[Arg, ...]:
+    return (rule.limit, rule.window // _US, max(-(-rule.window // _MS), 1))
 
 
 def _counter_keys(
@@ -184,7 +189,7 @@ def admission_call(
     windows: quotas.QuotaWindows,
     quota: quotas.QuotaLimits,
 ) -> tuple[list[str], list[Arg]]:
-    """KEYS and ARGV of one admission, except ARGV's first item: a unique member per call.
+    """KEYS and ARGV of one admission, except ARGV's first item: the reservation id.
 
     Public so that a benchmark can call :data:`ADMIT` with exactly the adapter's arguments.
     """
@@ -201,6 +206,7 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+@functools.lru_cache(maxsize=_CALL_CACHE_SIZE)
 def rate_key(keys: KeySpace, key: str) -> str:
     """The Redis key behind a limiter key such as ``limits.tenant_key(...)``.
 
@@ -299,11 +305,10 @@ class RedisQuotaLedger(_Governed):
 
 
 class RedisRateLimiter(_Governed):
-    """Sliding-window log per key (a sorted set of allowed hits), one script per hit."""
+    """Sliding-window log per key (a list of the last ``limit`` hit times), one script per hit."""
 
     async def hit(self, key: str, rule: limits.RateRule) -> tuple[bool, timedelta]:
-        args = [secrets.token_hex(16), *_rule_args(rule)]
-        wait = int(await self._scripts.run(_HIT, [rate_key(self._keys, key)], args))
+        wait = int(await self._scripts.run(_HIT, [rate_key(self._keys, key)], _rule_args(rule)))
         return wait == 0, wait * _US
 
 
