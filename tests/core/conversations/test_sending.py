@@ -45,6 +45,9 @@ class ScriptedChannel:
     async def show_typing(self, customer_id: str, *, in_reply_to: str | None = None) -> None:
         self.timeline.append(("typing", in_reply_to))
 
+    async def mark_read(self, customer_id: str, provider_message_id: str) -> None:
+        self.timeline.append(("read", provider_message_id))
+
     async def send_text(
         self, customer_id: str, text: str, *, idempotency_key: str | None = None
     ) -> str:
@@ -112,7 +115,14 @@ async def outbound() -> Sending:
 
 def _fixed_typing(outbound: Sending, seconds: int) -> None:
     fixed = timedelta(seconds=seconds)
-    human = policy.HumanLike(base=fixed, per_char=timedelta(0), min_delay=fixed, spread=0.0)
+    human = policy.HumanLike(
+        base=fixed,
+        per_char=timedelta(0),
+        min_delay=fixed,
+        spread=0.0,
+        read_min=timedelta(0),
+        read_max=timedelta(0),
+    )
     outbound.shop.app.container.register(policy.HumanLike, instance=human)
 
 
@@ -158,17 +168,20 @@ async def test_a_refused_recipient_fails_the_message(outbound: Sending) -> None:
     assert outbound.channel.accepted == {}
 
 
-async def test_typing_shows_first_for_a_human_like_delay(outbound: Sending) -> None:
+async def test_read_then_typing_then_the_reply_after_human_like_delays(outbound: Sending) -> None:
     reply = await outbound.reply_to("Tell me about the cake", provider_id="wamid.cake")
     await outbound.send(reply)
     (text,) = [value for kind, value in outbound.timeline if kind == "text"]
     kinds = [kind for kind, _ in outbound.timeline]
-    assert kinds == ["typing", "sleep", "text"]
-    assert outbound.timeline[0] == ("typing", "wamid.cake")  # tied to the customer's message
-    delay = timedelta(seconds=outbound.sleeps()[0])
+    assert kinds == ["sleep", "read", "typing", "sleep", "text"]
+    # Receipt and indicator are tied to the customer's message.
+    assert outbound.timeline[1] == ("read", "wamid.cake")
+    assert outbound.timeline[2] == ("typing", "wamid.cake")
+    read, typing = (timedelta(seconds=s) for s in outbound.sleeps())
     human = policy.HumanLike()
-    assert human.typing_delay(len(text), 0.0) <= delay <= human.typing_delay(len(text), 1.0)
-    assert human.min_delay <= delay <= human.max_delay
+    assert human.read_min <= read <= human.read_max  # 1-3 s
+    assert human.typing_delay(len(text), 0.0) <= typing <= human.typing_delay(len(text), 1.0)
+    assert human.min_delay <= typing <= human.max_delay
 
 
 async def test_a_second_reply_within_six_seconds_waits_for_the_pace(outbound: Sending) -> None:

@@ -190,9 +190,18 @@ class SendOutboundMessageHandler:
     async def _type_like_a_person(
         self, target: ports.Channel, customer_id: str, message: messages.Message
     ) -> None:
-        # The indicator is cosmetic: the send itself decides whether the channel works.
+        # Read receipt, then typing, then the reply (policy.HumanLike.plan). Receipt and
+        # indicator are cosmetic: the send itself decides whether the channel works.
+        in_reply_to: str | None = None
         with contextlib.suppress(errors.DomainError):
             in_reply_to = await self._last_inbound_id(message)
+        read = self.human.read_delay(self.jitter())
+        if read > timedelta(0):
+            await self.sleeper.sleep(read.total_seconds())
+        if in_reply_to is not None:
+            with contextlib.suppress(errors.DomainError):
+                await target.mark_read(customer_id, in_reply_to)
+        with contextlib.suppress(errors.DomainError):
             await target.show_typing(customer_id, in_reply_to=in_reply_to)
         delay = self.human.typing_delay(len(message.text or ""), self.jitter())
         await self.sleeper.sleep(delay.total_seconds())
