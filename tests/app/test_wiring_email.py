@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -182,11 +181,12 @@ async def test_a_change_reaches_another_process_within_a_second(
         assert len(first.to(TO)) == 1
 
         await _change(writer, smtp_port=second.port)
-        changed_at = time.monotonic()
-        while not second.to(TO):
-            await _reset_mail(sender, "via-second")
-            assert time.monotonic() - changed_at < 1.5, "the change took over a second"
-            await asyncio.sleep(0.1)
+        # One second after the change, whatever the sender cached has expired: the very next
+        # mail goes to the new server (how long sending takes on a busy machine does not count).
+        await asyncio.sleep(1.05)
+        await _reset_mail(sender, "via-second")
+        assert len(second.to(TO)) == 1, "the change took over a second"
+        assert len(first.to(TO)) == 1
         assert "via-second" in _codes(second)[0]
     for container in (writer, sender):
         await container.resolve(Lifecycle).shutdown()
