@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
-import httpx
 
 from b2adapters.bridge.factory import BridgeAdapters
 from b2adapters.memory.session_records import InMemorySessionRecords
+from b2app.wiring_channels import SharedHttpClient
 from b2app.workers import scheduling as periodic
 from b2core.conversations import (
     connection_handlers,
@@ -47,22 +47,19 @@ class StoredBridges:
             return await tx.channel_index.bridges()
 
 
-@attrs.define
+@attrs.frozen
 class StoredSessionsDirectory:
     """Session controls of a stored bridge connection, its API key opened with the cipher."""
 
     cipher: connections.FieldCipher
-    http: httpx.AsyncClient | None = None
+    http: SharedHttpClient = attrs.field(factory=SharedHttpClient)
 
     async def sessions_for(self, connection: connections.ConnectedChannel) -> ports.ChannelSessions:
-        if self.http is None or self.http.is_closed:
-            self.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0))
         secrets = connection_handlers.open_secrets(self.cipher, connection)
-        return BridgeAdapters(self.http).sessions(connection, secrets)
+        return BridgeAdapters(self.http.client).sessions(connection, secrets)
 
     async def aclose(self) -> None:
-        if self.http is not None:
-            await self.http.aclose()
+        await self.http.aclose()
 
 
 class SupervisorLoop:

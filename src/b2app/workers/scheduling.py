@@ -29,6 +29,7 @@ import os
 import secrets
 import socket
 import threading
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -167,19 +168,14 @@ def _registry() -> ChainRegistry:
     return registry
 
 
-async def _run_and_reschedule(actor: str, chain: str, command: object, every: timedelta) -> None:
+async def _run_and_reschedule(
+    actor: str, chain: str, work: Callable[[], Awaitable[object]], every: timedelta
+) -> None:
     registry = _registry()
     if not await registry.is_live(actor, chain):
         return
     try:
-        if isinstance(command, _Sweep):
-            relay: outbox.OutboxRelay = runtime.resolve(outbox.OutboxRelay)
-            swept = await relay.sweep()
-            if swept:
-                log.warning("outbox sweep enqueued %d jobs whose fast path never ran", swept)
-        else:
-            bus: MessageBus = runtime.resolve(MessageBus)
-            await bus.handle(command)
+        await work()
     except Exception:  # the next run tries again; a retry here would fork the chain
         log.exception("%s failed", actor)
     finally:
@@ -188,27 +184,42 @@ async def _run_and_reschedule(actor: str, chain: str, command: object, every: ti
             await queue.enqueue(_job(actor, chain), delay=every)
 
 
+def _handle(command: object) -> Callable[[], Awaitable[object]]:
+    """The work of running ``command`` through the process's message bus."""
+
+    async def work() -> object:
+        bus: MessageBus = runtime.resolve(MessageBus)
+        return await bus.handle(command)
+
+    return work
+
+
+async def _sweep() -> int:
+    relay: outbox.OutboxRelay = runtime.resolve(outbox.OutboxRelay)
+    swept = await relay.sweep()
+    if swept:
+        log.warning("outbox sweep enqueued %d jobs whose fast path never ran", swept)
+    return swept
+
+
 async def dispatch_due(chain: str) -> None:
     """Send the due scheduled messages as this process's dispatcher, then come back soon."""
     command = commands.DispatchDueMessages(worker_id=WORKER_ID)
-    await _run_and_reschedule(DISPATCH_ACTOR, chain, command, DISPATCH_EVERY)
+    await _run_and_reschedule(DISPATCH_ACTOR, chain, _handle(command), DISPATCH_EVERY)
 
 
 async def expire_grants(chain: str) -> None:
     """End the manual subscriptions whose period is over, then come back in a few minutes."""
     command = billing_commands.ExpireManualGrants()
-    await _run_and_reschedule(EXPIRE_ACTOR, chain, command, EXPIRE_EVERY)
-
-
-class _Sweep:
-    """The outbox sweep's "command" (the relay is a service, not a use case of the bus)."""
+    await _run_and_reschedule(EXPIRE_ACTOR, chain, _handle(command), EXPIRE_EVERY)
 
 
 async def sweep_outbox(chain: str) -> None:
     """Enqueue the outbox entries left behind by a crash, then come back in a few seconds."""
-    await _run_and_reschedule(SWEEP_ACTOR, chain, _Sweep(), SWEEP_EVERY)
+    await _run_and_reschedule(SWEEP_ACTOR, chain, _sweep, SWEEP_EVERY)
 
 
 async def purge_old(chain: str) -> None:
     """Delete finished messages past their retention, then come back tomorrow."""
-    await _run_and_reschedule(PURGE_ACTOR, chain, commands.PurgeOldMessages(), PURGE_EVERY)
+    command = commands.PurgeOldMessages()
+    await _run_and_reschedule(PURGE_ACTOR, chain, _handle(command), PURGE_EVERY)

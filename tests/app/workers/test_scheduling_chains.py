@@ -7,14 +7,15 @@ import secrets
 import threading
 import time
 
+import punq
 import pytest
 import redis
 
 from b2adapters.redis import connection as redis_connection
 from b2app import settings
-from b2app.workers import run
+from b2app.workers import run, runtime
 from b2app.workers import scheduling as scheduling_jobs
-from b2core.shared import tasks
+from b2core.shared import outbox, tasks
 
 
 class _RecordingQueue:
@@ -100,3 +101,42 @@ def test_a_standalone_worker_starts_the_chains_at_boot(redis_url: str, redis_pre
         worker.join(40)
         client.close()
     assert not worker.is_alive()
+
+
+def test_a_live_sweep_run_sweeps_the_outbox_and_comes_back_a_dead_one_does_neither() -> None:
+    class Relay:
+        sweeps = 0
+
+        async def sweep(self) -> int:
+            Relay.sweeps += 1
+            return 2
+
+    async def scenario() -> None:
+        scheduling_jobs.stop_chains()
+        registry, queue = scheduling_jobs.InProcessChains(), _RecordingQueue()
+        container = punq.Container()
+        container.register(outbox.OutboxRelay, instance=Relay())
+        container.register(tasks.TaskQueue, instance=queue)
+        container.register(scheduling_jobs.ChainRegistry, instance=registry)
+        runtime.install(container)
+        try:
+            chain = await registry.start(scheduling_jobs.SWEEP_ACTOR)
+            assert chain is not None
+            await scheduling_jobs.sweep_outbox(chain)
+            assert Relay.sweeps == 1
+            [(job, delay)] = queue.jobs
+            assert (job.actor_name, job.queue_name, job.args) == (
+                scheduling_jobs.SWEEP_ACTOR,
+                "scheduling",
+                (chain,),
+            )
+            assert delay == scheduling_jobs.SWEEP_EVERY
+            scheduling_jobs.stop_chains()  # replaced: the old chain's next run does nothing
+            await scheduling_jobs.sweep_outbox(chain)
+            assert Relay.sweeps == 1
+            assert len(queue.jobs) == 1
+        finally:
+            runtime.clear(container)
+            scheduling_jobs.stop_chains()
+
+    asyncio.run(scenario())

@@ -38,6 +38,14 @@ class PairingCode:
     code: str
 
 
+async def _session(
+    kind: type[Any], channel_id: str, bus: MessageBus, principal: tokens.Principal
+) -> dict[str, Any]:
+    """Run ``kind`` (GetSession, StartSession or StopSession) and show the session after it."""
+    command = kind(*messages.staff(principal), ids.ChannelId(channel_id))
+    return bodies.dump(await bus.handle(command))
+
+
 class ChannelSessionsController(Controller):
     """Only bridge connections have sessions; a Cloud API number answers 409."""
 
@@ -57,9 +65,7 @@ class ChannelSessionsController(Controller):
         principal: NamedDependency[tokens.Principal],
     ) -> dict[str, Any]:
         """The session's state, and the QR code while it waits for a scan."""
-        who = messages.staff(principal)
-        command = session_control.GetSession(*who, ids.ChannelId(channel_id))
-        return bodies.dump(await bus.handle(command))
+        return await _session(session_control.GetSession, channel_id, bus, principal)
 
     @post(
         "/start",
@@ -73,9 +79,7 @@ class ChannelSessionsController(Controller):
         principal: NamedDependency[tokens.Principal],
     ) -> dict[str, Any]:
         """Start or resume the session (clears a stop and a logout)."""
-        who = messages.staff(principal)
-        command = session_control.StartSession(*who, ids.ChannelId(channel_id))
-        return bodies.dump(await bus.handle(command))
+        return await _session(session_control.StartSession, channel_id, bus, principal)
 
     @post(
         "/stop",
@@ -89,9 +93,7 @@ class ChannelSessionsController(Controller):
         principal: NamedDependency[tokens.Principal],
     ) -> dict[str, Any]:
         """Stop the session; it stays stopped until started again."""
-        who = messages.staff(principal)
-        command = session_control.StopSession(*who, ids.ChannelId(channel_id))
-        return bodies.dump(await bus.handle(command))
+        return await _session(session_control.StopSession, channel_id, bus, principal)
 
     @post(
         "/pairing-code",
